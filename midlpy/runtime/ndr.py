@@ -1,0 +1,625 @@
+"""NDR20 primitives: a reader and a writer over one stream, alignment from its start.
+
+Generated code calls these per value, so they are written for speed: precompiled
+``struct.Struct`` objects bound once per reader, ``__slots__``, memoryview slices, and
+bulk conversion for arrays of primitives. The reader honours the stream's byte order
+(``big_endian``); the writer always writes little-endian.
+
+Every reader method raises :class:`DecodeError` with a Windows status and never lets a
+``struct.error``/``IndexError``/``UnicodeDecodeError``/``MemoryError`` out, and no
+allocation is sized from a wire count before the bytes behind it are known to exist.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import sys
+from array import array
+from typing import Any, Sequence
+
+from .errors import (
+    RPC_S_INVALID_ARG,
+    RPC_S_INVALID_BOUND,
+    RPC_X_BAD_STUB_DATA,
+    RPC_X_ENUM_VALUE_OUT_OF_RANGE,
+    DecodeError,
+    EncodeError,
+)
+
+__all__ = ["NdrReader", "NdrWriter", "Fixed", "ContextHandle", "DEFAULT_MAX_DEPTH"]
+
+#: Nesting allowed before decoding stops with DecodeError; low enough that generated code
+#: (a few frames per level) stays clear of Python's default recursion limit of 1000.
+DEFAULT_MAX_DEPTH = 200
+
+_NATIVE_LE = sys.byteorder == "little"
+_SIZES = {"B": 1, "b": 1, "H": 2, "h": 2, "I": 4, "i": 4, "Q": 8, "q": 8, "f": 4, "d": 8}
+# array typecodes of exactly the NDR sizes on this platform ('I' and 'L' vary).
+_ARRAY_CODE = {c: next(a for a in (c, c.replace("I", "L").replace("i", "l"))
+                       if array(a).itemsize == _SIZES[c]) for c in _SIZES}
+_ZEROS = [bytes(n) for n in range(8)]
+_NULL_CONTEXT = bytes(20)
+_FMT_ITEM = re.compile(r"(\d*)([xcbB?hHiIlLqQefds])")
+
+
+class Fixed:
+    """A run of fixed-size fields read or written with one call.
+
+    ``fmt`` is a ``struct`` format without byte-order prefix; interior padding is
+    written as ``x`` (legal because the run starts ``align``-aligned in the stream).
+    ``pair`` holds the little- and big-endian ``Struct``; ``NdrReader.order`` indexes it.
+    """
+
+    __slots__ = ("fmt", "le", "be", "pair", "size", "align")
+
+    def __init__(self, fmt: str, align: int | None = None) -> None:
+        self.fmt = fmt
+        self.le = struct.Struct("<" + fmt)
+        self.be = struct.Struct(">" + fmt)
+        self.pair = (self.le, self.be)
+        self.size = self.le.size
+        if align is None:
+            align = 1
+            for _, code in _FMT_ITEM.findall(fmt):
+                if code not in "xcs?":
+                    align = max(align, struct.calcsize("<" + code))
+        self.align = align
+
+    def __repr__(self) -> str:
+        return f"Fixed({self.fmt!r}, align={self.align})"
+
+
+class ContextHandle:
+    """The 20-byte NDR context handle: attributes (u32) and a UUID."""
+
+    __slots__ = ("attributes", "uuid")
+
+    def __init__(self, attributes: int = 0, uuid: Any = None) -> None:
+        if uuid is None:
+            from uuid import UUID
+            uuid = UUID(int=0)
+        self.attributes = attributes
+        self.uuid = uuid
+
+    @property
+    def is_null(self) -> bool:
+        return self.attributes == 0 and self.uuid.int == 0
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, ContextHandle) and self.attributes == other.attributes
+                and self.uuid == other.uuid)
+
+    def __hash__(self) -> int:
+        return hash((self.attributes, self.uuid))
+
+    def __repr__(self) -> str:
+        return f"ContextHandle(attributes={self.attributes}, uuid={self.uuid!r})"
+
+
+def _structs(prefix: str) -> dict[str, struct.Struct]:
+    return {c: struct.Struct(prefix + c) for c in "BbHhIiQqfd"}
+
+
+_LE = _structs("<")
+_BE = _structs(">")
+_LE3I = struct.Struct("<3I")
+_BE3I = struct.Struct(">3I")
+_LE2I = struct.Struct("<2I")
+_BE2I = struct.Struct(">2I")
+
+
+class NdrReader:
+    """Reads one NDR stream; ``buf[0]`` is the (8-aligned) stream start."""
+
+    __slots__ = ("buf", "pos", "big_endian", "order", "refs", "depth", "max_depth",
+                 "_u8", "_i8", "_u16", "_i16", "_u32", "_i32", "_u64", "_i64",
+                 "_f32", "_f64", "_3u32", "_2u32", "_wcodec")
+
+    def __init__(self, buf: Any, big_endian: bool = False,
+                 max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+        mv = memoryview(buf)
+        if mv.format != "B" or mv.ndim != 1:
+            mv = mv.cast("B")
+        self.buf = mv
+        self.pos = 0
+        self.big_endian = bool(big_endian)
+        self.order = 1 if big_endian else 0
+        self.refs: dict[int, Any] = {}
+        self.depth = 0
+        self.max_depth = max_depth
+        s = _BE if big_endian else _LE
+        self._u8 = s["B"].unpack_from
+        self._i8 = s["b"].unpack_from
+        self._u16 = s["H"].unpack_from
+        self._i16 = s["h"].unpack_from
+        self._u32 = s["I"].unpack_from
+        self._i32 = s["i"].unpack_from
+        self._u64 = s["Q"].unpack_from
+        self._i64 = s["q"].unpack_from
+        self._f32 = s["f"].unpack_from
+        self._f64 = s["d"].unpack_from
+        self._3u32 = (_BE3I if big_endian else _LE3I).unpack_from
+        self._2u32 = (_BE2I if big_endian else _LE2I).unpack_from
+        self._wcodec = "utf-16-be" if big_endian else "utf-16-le"
+
+    # -- errors -------------------------------------------------------------------
+    def error(self, status: int, message: str) -> DecodeError:
+        """A DecodeError at the current offset (for generated code to raise)."""
+        return DecodeError(status, message, self.pos)
+
+    def _short(self, pos: int, need: int) -> DecodeError:
+        have = max(0, len(self.buf) - pos)
+        return DecodeError(RPC_X_BAD_STUB_DATA,
+                           f"data ends: {need} bytes needed, {have} left", pos)
+
+    # -- alignment and scalars ------------------------------------------------------
+    def align(self, n: int) -> None:
+        self.pos = (self.pos + n - 1) & -n
+
+    def u8(self) -> int:
+        pos = self.pos
+        try:
+            (v,) = self._u8(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 1) from None
+        self.pos = pos + 1
+        return v
+
+    def i8(self) -> int:
+        pos = self.pos
+        try:
+            (v,) = self._i8(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 1) from None
+        self.pos = pos + 1
+        return v
+
+    def boolean(self) -> bool:
+        return self.u8() != 0
+
+    def u16(self) -> int:
+        pos = (self.pos + 1) & -2
+        try:
+            (v,) = self._u16(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 2) from None
+        self.pos = pos + 2
+        return v
+
+    def i16(self) -> int:
+        pos = (self.pos + 1) & -2
+        try:
+            (v,) = self._i16(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 2) from None
+        self.pos = pos + 2
+        return v
+
+    def u32(self) -> int:
+        pos = (self.pos + 3) & -4
+        try:
+            (v,) = self._u32(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 4) from None
+        self.pos = pos + 4
+        return v
+
+    ref_id = u32
+    conformance = u32
+
+    def i32(self) -> int:
+        pos = (self.pos + 3) & -4
+        try:
+            (v,) = self._i32(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 4) from None
+        self.pos = pos + 4
+        return v
+
+    enum32 = i32  # a [v1_enum] is a C int
+
+    def u64(self) -> int:
+        pos = (self.pos + 7) & -8
+        try:
+            (v,) = self._u64(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 8) from None
+        self.pos = pos + 8
+        return v
+
+    def i64(self) -> int:
+        pos = (self.pos + 7) & -8
+        try:
+            (v,) = self._i64(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 8) from None
+        self.pos = pos + 8
+        return v
+
+    def f32(self) -> float:
+        pos = (self.pos + 3) & -4
+        try:
+            (v,) = self._f32(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 4) from None
+        self.pos = pos + 4
+        return v
+
+    def f64(self) -> float:
+        pos = (self.pos + 7) & -8
+        try:
+            (v,) = self._f64(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 8) from None
+        self.pos = pos + 8
+        return v
+
+    def enum16(self) -> int:
+        v = self.u16()
+        if v > 32767:
+            raise DecodeError(RPC_X_ENUM_VALUE_OUT_OF_RANGE,
+                              f"16-bit enum value {v} exceeds 32767", self.pos - 2)
+        return v
+
+    def fixed(self, f: Fixed) -> tuple:
+        """Align to ``f.align`` and unpack the run in the stream's byte order."""
+        pos = (self.pos + f.align - 1) & -f.align
+        try:
+            v = f.pair[self.order].unpack_from(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, f.size) from None
+        self.pos = pos + f.size
+        return v
+
+    # -- counts -----------------------------------------------------------------------
+    def variance(self) -> tuple[int, int]:
+        """(offset, actual_count) of a varying array."""
+        pos = (self.pos + 3) & -4
+        try:
+            v = self._2u32(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 8) from None
+        self.pos = pos + 8
+        return v
+
+    def check_count(self, n: int, min_elem_size: int) -> None:
+        """Fail unless ``n * min_elem_size`` bytes remain (call before sizing by ``n``)."""
+        if n * min_elem_size > len(self.buf) - self.pos:
+            raise DecodeError(
+                RPC_X_BAD_STUB_DATA,
+                f"count {n} needs {n * min_elem_size} bytes, "
+                f"{max(0, len(self.buf) - self.pos)} left", self.pos)
+
+    def check_varying(self, offset: int, actual: int, max_count: int) -> None:
+        if offset + actual > max_count:
+            raise DecodeError(
+                RPC_S_INVALID_BOUND,
+                f"offset {offset} + actual count {actual} exceeds maximum {max_count}",
+                self.pos)
+
+    # -- arrays and strings --------------------------------------------------------------
+    def _take(self, nbytes: int) -> memoryview:
+        pos = self.pos
+        end = pos + nbytes
+        if end > len(self.buf):
+            raise self._short(pos, nbytes)
+        self.pos = end
+        return self.buf[pos:end]
+
+    def prim_array(self, code: str, n: int) -> list:
+        """``n`` primitives of struct letter ``code``, converted in one bulk call."""
+        size = _SIZES[code]
+        self.pos = (self.pos + size - 1) & -size
+        chunk = self._take(n * size)
+        if size == 1 or self.big_endian != _NATIVE_LE:  # stream order is native order
+            return chunk.cast(_ARRAY_CODE[code]).tolist()
+        a = array(_ARRAY_CODE[code])
+        a.frombytes(chunk)
+        a.byteswap()
+        return a.tolist()
+
+    def byte_array(self, n: int) -> bytes:
+        return bytes(self._take(n))
+
+    def chars(self, n: int) -> str:
+        return str(self._take(n), "latin-1")
+
+    def wchars(self, n: int) -> str:
+        self.pos = (self.pos + 1) & -2
+        return str(self._take(2 * n), self._wcodec, "surrogatepass")
+
+    def _terminated(self, text: str, start: int) -> str:
+        if not text or text[-1] != "\0":
+            raise DecodeError(RPC_S_INVALID_BOUND, "string is not NUL-terminated", start)
+        return text[:-1]
+
+    def _string(self, wide: bool, max_count: int | None) -> str:
+        if max_count is None:
+            pos = (self.pos + 3) & -4
+            try:
+                max_count, offset, actual = self._3u32(self.buf, pos)
+            except struct.error:
+                raise self._short(pos, 12) from None
+            self.pos = pos + 12
+        else:
+            offset, actual = self.variance()
+        if actual < 1:
+            raise DecodeError(RPC_S_INVALID_BOUND, "string with actual count 0", self.pos)
+        if offset + actual > max_count:
+            raise DecodeError(
+                RPC_S_INVALID_BOUND,
+                f"string offset {offset} + count {actual} exceeds maximum {max_count}",
+                self.pos)
+        start = self.pos
+        text = self.wchars(actual) if wide else self.chars(actual)
+        return self._terminated(text, start)
+
+    def string_w(self) -> str:
+        """A conformant varying ``[string] wchar_t``; the text without its terminator."""
+        return self._string(True, None)
+
+    def string_c(self) -> str:
+        return self._string(False, None)
+
+    def varying_string_w(self, limit: int) -> str:
+        """A varying ``[string]`` whose max_count is hoisted or fixed (``limit``)."""
+        return self._string(True, limit)
+
+    def varying_string_c(self, limit: int) -> str:
+        return self._string(False, limit)
+
+    # -- GUIDs and context handles ----------------------------------------------------------
+    def guid(self) -> Any:
+        from uuid import UUID  # deferred: uuid costs milliseconds to import
+        self.pos = (self.pos + 3) & -4
+        raw = bytes(self._take(16))
+        return UUID(bytes=raw) if self.big_endian else UUID(bytes_le=raw)
+
+    def context_handle(self) -> ContextHandle:
+        attributes = self.u32()
+        return ContextHandle(attributes, self.guid())
+
+    # -- nesting ---------------------------------------------------------------------------
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise DecodeError(RPC_X_BAD_STUB_DATA,
+                              f"nesting deeper than {self.max_depth}", self.pos)
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+
+class NdrWriter:
+    """Appends one NDR stream (little-endian) to ``buf``; index 0 is the stream start."""
+
+    __slots__ = ("buf", "next_unique", "full_ids", "next_full", "depth", "max_depth",
+                 "active")
+
+    def __init__(self, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+        self.buf = bytearray()
+        self.next_unique = 0x00020000
+        self.full_ids: dict[int, tuple[int, Any]] = {}
+        self.next_full = 1
+        self.depth = 0
+        self.max_depth = max_depth
+        self.active: set[int] = set()
+
+    def _bad(self, what: str, value: Any, exc: BaseException | None = None) -> EncodeError:
+        detail = f": {exc}" if exc is not None else ""
+        return EncodeError(RPC_S_INVALID_ARG, f"cannot encode {value!r} as {what}{detail}")
+
+    def align(self, n: int) -> None:
+        pad = -len(self.buf) & (n - 1)
+        if pad:
+            self.buf += _ZEROS[pad]
+
+    def _put(self, code: str, size: int, v: Any) -> None:
+        buf = self.buf
+        pad = -len(buf) & (size - 1)
+        if pad:
+            buf += _ZEROS[pad]
+        try:
+            buf += _LE[code].pack(v)
+        except struct.error as exc:
+            raise self._bad(_NAMES[code], v, exc) from None
+
+    def u8(self, v: int) -> None:
+        self._put("B", 1, v)
+
+    def i8(self, v: int) -> None:
+        self._put("b", 1, v)
+
+    def boolean(self, v: Any) -> None:
+        self.buf.append(1 if v else 0)
+
+    def u16(self, v: int) -> None:
+        self._put("H", 2, v)
+
+    def i16(self, v: int) -> None:
+        self._put("h", 2, v)
+
+    def u32(self, v: int) -> None:
+        self._put("I", 4, v)
+
+    def i32(self, v: int) -> None:
+        self._put("i", 4, v)
+
+    def u64(self, v: int) -> None:
+        self._put("Q", 8, v)
+
+    def i64(self, v: int) -> None:
+        self._put("q", 8, v)
+
+    def f32(self, v: float) -> None:
+        self._put("f", 4, v)
+
+    def f64(self, v: float) -> None:
+        self._put("d", 8, v)
+
+    def enum16(self, v: int) -> None:
+        if not isinstance(v, int) or not 0 <= v <= 32767:
+            raise EncodeError(RPC_X_ENUM_VALUE_OUT_OF_RANGE,
+                              f"16-bit enum value {v!r} is outside 0..32767")
+        self._put("H", 2, v)
+
+    def enum32(self, v: int) -> None:
+        """A [v1_enum]: any value that fits 32 bits, signed or unsigned."""
+        self._put("i" if isinstance(v, int) and v < 0 else "I", 4, v)
+
+    conformance = u32
+
+    def variance(self, offset: int, actual: int) -> None:
+        self._put("I", 4, offset)
+        self._put("I", 4, actual)
+
+    def fixed(self, f: Fixed, *values: Any) -> None:
+        buf = self.buf
+        pad = -len(buf) & (f.align - 1)
+        if pad:
+            buf += _ZEROS[pad]
+        try:
+            buf += f.le.pack(*values)
+        except struct.error as exc:
+            raise self._bad(f"fields {f.fmt!r}", values, exc) from None
+
+    # -- arrays and strings ---------------------------------------------------------------
+    def prim_array(self, code: str, values: Sequence[Any]) -> None:
+        size = _SIZES[code]
+        self.align(size)
+        try:
+            a = array(_ARRAY_CODE[code], values)
+        except (TypeError, OverflowError, ValueError) as exc:
+            raise self._bad(f"an array of {_NAMES[code]}", type(values).__name__, exc) from None
+        if not _NATIVE_LE and size > 1:
+            a.byteswap()
+        self.buf += a.tobytes()
+
+    def byte_array(self, b: Any) -> None:
+        try:
+            self.buf += b
+        except TypeError as exc:
+            raise self._bad("bytes", b, exc) from None
+
+    def chars(self, s: str) -> None:
+        try:
+            self.buf += s.encode("latin-1")
+        except (UnicodeEncodeError, AttributeError) as exc:
+            raise self._bad("8-bit characters", s, exc) from None
+
+    def wchars(self, s: str) -> None:
+        self.align(2)
+        self.buf += self._utf16(s)
+
+    def _utf16(self, s: str) -> bytes:
+        try:
+            return s.encode("utf-16-le", "surrogatepass")
+        except (UnicodeEncodeError, AttributeError) as exc:
+            raise self._bad("UTF-16 text", s, exc) from None
+
+    def string_w(self, s: str) -> None:
+        """Conformant varying ``[string] wchar_t``: counts include the terminator."""
+        data = self._utf16(s) + b"\0\0"
+        n = len(data) >> 1
+        self.align(4)
+        self.buf += _LE3I.pack(n, 0, n)
+        self.buf += data
+
+    def string_c(self, s: str) -> None:
+        try:
+            data = s.encode("latin-1") + b"\0"
+        except (UnicodeEncodeError, AttributeError) as exc:
+            raise self._bad("an 8-bit string", s, exc) from None
+        self.align(4)
+        self.buf += _LE3I.pack(len(data), 0, len(data))
+        self.buf += data
+
+    def varying_string_w(self, s: str, limit: int) -> None:
+        data = self._utf16(s) + b"\0\0"
+        n = len(data) >> 1
+        if n > limit:
+            raise EncodeError(RPC_S_INVALID_BOUND,
+                              f"string of {n} units (with NUL) exceeds its bound {limit}")
+        self.align(4)
+        self.buf += _LE2I.pack(0, n)
+        self.buf += data
+
+    def varying_string_c(self, s: str, limit: int) -> None:
+        try:
+            data = s.encode("latin-1") + b"\0"
+        except (UnicodeEncodeError, AttributeError) as exc:
+            raise self._bad("an 8-bit string", s, exc) from None
+        if len(data) > limit:
+            raise EncodeError(RPC_S_INVALID_BOUND,
+                              f"string of {len(data)} chars (with NUL) exceeds its bound {limit}")
+        self.align(4)
+        self.buf += _LE2I.pack(0, len(data))
+        self.buf += data
+
+    # -- GUIDs and context handles ------------------------------------------------------------
+    def guid(self, u: Any) -> None:
+        self.align(4)
+        try:
+            self.buf += u.bytes_le
+        except AttributeError as exc:
+            raise self._bad("a GUID", u, exc) from None
+
+    def context_handle(self, ch: ContextHandle | None) -> None:
+        self.align(4)
+        if ch is None:
+            self.buf += _NULL_CONTEXT
+            return
+        self.u32(ch.attributes)
+        self.guid(ch.uuid)
+
+    # -- pointers -----------------------------------------------------------------------------
+    def slot(self) -> int:
+        """Reserve an aligned 4-byte referent-id slot; the id is patched in later."""
+        buf = self.buf
+        pad = -len(buf) & 3
+        if pad:
+            buf += _ZEROS[pad]
+        pos = len(buf)
+        buf += b"\0\0\0\0"
+        return pos
+
+    def null(self) -> None:
+        self.slot()
+
+    def unique(self, slot: int) -> int:
+        """Number a unique referent now (as it is marshalled) and patch its slot."""
+        ref = self.next_unique
+        self.next_unique = ref + 4
+        _LE["I"].pack_into(self.buf, slot, ref)
+        return ref
+
+    def full(self, slot: int, obj: Any) -> bool:
+        """Patch ``slot`` with the full-pointer id of ``obj``; True if it must be sent now."""
+        key = id(obj)
+        known = self.full_ids.get(key)
+        if known is not None:
+            _LE["I"].pack_into(self.buf, slot, known[0])
+            return False
+        ref = self.next_full
+        self.next_full = ref + 1
+        self.full_ids[key] = (ref, obj)  # holding obj keeps its id() unique
+        _LE["I"].pack_into(self.buf, slot, ref)
+        return True
+
+    def patch_u32(self, pos: int, value: int) -> None:
+        _LE["I"].pack_into(self.buf, pos, value)
+
+    # -- nesting ------------------------------------------------------------------------------
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise EncodeError(RPC_S_INVALID_ARG, f"nesting deeper than {self.max_depth}")
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+
+_NAMES = {"B": "unsigned 8-bit", "b": "signed 8-bit", "H": "unsigned 16-bit",
+          "h": "signed 16-bit", "I": "unsigned 32-bit", "i": "signed 32-bit",
+          "Q": "unsigned 64-bit", "q": "signed 64-bit", "f": "float", "d": "double"}
