@@ -1,0 +1,96 @@
+"""Library entry points: check, compile, and load IDL files.
+
+These are the functions the CLI, the import hook and the tests call. Each runs the whole
+pipeline (preprocess, parse, semantic passes, code generation) and returns the
+diagnostics together with the results instead of raising, except the ``load_*``
+helpers, which raise :class:`~midlpy.diagnostics.CompileError` on errors.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from midlpy.diagnostics import CompileError, Diagnostics, SourceCache
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """One output module: ``path`` is relative to the output folder (``pac.py``)."""
+
+    path: str
+    text: str
+    module_name: str
+
+
+@dataclass
+class CompileResult:
+    diagnostics: Diagnostics
+    sources: SourceCache
+    files: list[GeneratedFile] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics.has_errors
+
+
+def _analyse(idl_path: str, acf: str | None, include_dirs: Sequence[str],
+             defines: Mapping[str, str | None] | None, undefines: Sequence[str],
+             result: CompileResult):  # -> model.Program | None
+    from midlpy.compiler import frontend
+    from midlpy.compiler.sema import analyse
+
+    program = frontend.load_program(
+        idl_path, acf_path=acf, include_dirs=tuple(include_dirs), defines=dict(defines or {}),
+        undefines=tuple(undefines), diags=result.diagnostics, sources=result.sources)
+    if program is None or result.diagnostics.has_errors:
+        return None
+    model = analyse(program, result.diagnostics)
+    if result.diagnostics.has_errors:
+        return None
+    return model
+
+
+def check_file(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[str] = (),
+               defines: Mapping[str, str | None] | None = None,
+               undefines: Sequence[str] = ()) -> CompileResult:
+    """Parse and analyse ``idl_path`` (and its ACF and imports); generate nothing."""
+    result = CompileResult(Diagnostics(), SourceCache())
+    _analyse(idl_path, acf, include_dirs, defines, undefines, result)
+    return result
+
+
+def compile_file(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[str] = (),
+                 defines: Mapping[str, str | None] | None = None,
+                 undefines: Sequence[str] = ()) -> CompileResult:
+    """Compile ``idl_path`` into Python modules: one for it, one for each imported IDL."""
+    result = CompileResult(Diagnostics(), SourceCache())
+    model = _analyse(idl_path, acf, include_dirs, defines, undefines, result)
+    if model is not None:
+        from midlpy.compiler.codegen import generate
+
+        result.files = generate(model)
+    return result
+
+
+def load_module(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[str] = (),
+                defines: Mapping[str, str | None] | None = None) -> types.ModuleType:
+    """Compile ``idl_path`` in memory and return the module for it.
+
+    Modules for imported IDL files are created too and registered in ``sys.modules``
+    under their generated names, so the root module's imports find them.
+    """
+    result = compile_file(idl_path, acf=acf, include_dirs=include_dirs, defines=defines)
+    if not result.ok:
+        raise CompileError(result.diagnostics, result.sources)
+    module = None
+    for gen in result.files:  # imported modules come first
+        module = types.ModuleType(gen.module_name)
+        module.__file__ = str(Path(idl_path).with_name(gen.path))
+        sys.modules[gen.module_name] = module
+        exec(compile(gen.text, module.__file__, "exec"), module.__dict__)
+    assert module is not None
+    return module
