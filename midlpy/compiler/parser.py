@@ -1,0 +1,155 @@
+"""Lark LALR parsers for IDL and ACF text, and parse errors turned into diagnostics.
+
+The parsers are built once per process (an ``lru_cache`` factory; Lark's own ``cache=True``
+is not used because it writes a predictable file under /tmp). Parse errors become one
+friendly diagnostic ("expected ';' before '}'"), located in the original source through
+the preprocessor's origin map; an error at the end of the input points at the last real
+character.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Literal
+
+from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedEOF
+
+from midlpy._resources import resource_dir
+from midlpy.compiler.preprocess import Preprocessed
+from midlpy.diagnostics import Diagnostics, Span
+
+Grammar = Literal["midl", "acf"]
+
+# Readable names for terminals in "expected ..." messages.
+_READABLE = {
+    "IDENT": "identifier", "NUMBER": "number", "FLOAT": "number", "STRING": "string",
+    "CHAR": "character constant", "UUID": "uuid", "STARS_CLOSE": "'*'",
+    "PAREN_IDENT": "'('", "MIDL_PRAGMA": "'midl_pragma'", "ADD_OP": "'+'",
+    "MUL_OP": "'/'", "REL_OP": "'<'", "SHIFT_OP": "'<<'", "EQ_OP": "'=='", "UNARY_OP": "'!'",
+    "ELLIPSIS": "'...'", "$END": "end of file",
+}
+_MAX_LISTED = 6
+
+# MIDL 3.0 (WinRT) files start declarations with these words.
+_MIDL3_RE = re.compile(r"^[ \t]*(?:\[[^\]\n]*\][ \t]*)*(namespace|runtimeclass|apicontract)"
+                       r"[ \t]+[A-Za-z_][\w.]*", re.MULTILINE)
+
+
+@lru_cache(maxsize=None)
+def get_parser(grammar: Grammar, strict: bool = False) -> Lark:
+    """The LALR parser for ``midl`` or ``acf``; ``strict`` (tests) proves it conflict-free."""
+    path = resource_dir("grammars") / f"{grammar}.lark"
+    return Lark.open(str(path), parser="lalr", lexer="contextual", propagate_positions=True,
+                     maybe_placeholders=True, strict=strict)
+
+
+def _terminal_name(parser: Lark, name: str) -> str:
+    if name in _READABLE:
+        return _READABLE[name]
+    base = name.split("__")[-1]
+    if base in _READABLE:
+        return _READABLE[base]
+    try:
+        term = parser.get_terminal(name)
+    except KeyError:
+        return name.lower()
+    pat = term.pattern
+    if pat.type == "str":
+        return f"'{pat.value}'"
+    return base.lower()
+
+
+def _describe(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    text = str(tok)
+    if len(text) > 24:
+        text = text[:21] + "..."
+    return f"'{text}'"
+
+
+def expected_text(parser: Lark, names: set[str]) -> str | None:
+    """'a', 'b' or 'c' for a small set of expected terminals; None when too many."""
+    readable = sorted({_terminal_name(parser, n) for n in names})
+    if "identifier" in readable and any(r.startswith("'") and r[1:-1].isidentifier()
+                                        for r in readable):
+        # Keyword alternatives beside "identifier" only add noise.
+        readable = [r for r in readable if not (r.startswith("'") and r[1:-1].isidentifier())]
+    if not readable or len(readable) > _MAX_LISTED:
+        return None
+    if len(readable) == 1:
+        return readable[0]
+    return ", ".join(readable[:-1]) + " or " + readable[-1]
+
+
+def _last_char_pos(text: str) -> tuple[int, int]:
+    """1-based (line, col) of the last non-blank character of the preprocessed text."""
+    stripped = text.rstrip()
+    if not stripped:
+        return 1, 1
+    line = stripped.count("\n") + 1
+    col = len(stripped) - (stripped.rfind("\n") + 1)
+    return line, col
+
+
+def parse_text(grammar: Grammar, pp: Preprocessed, diags: Diagnostics) -> Tree | None:  # type: ignore[type-arg]
+    """Parse preprocessed text; on a syntax error add one diagnostic and return None."""
+    text = pp.text
+    if grammar == "midl":
+        m = _MIDL3_RE.search(text)
+        if m is not None:
+            line = text.count("\n", 0, m.start(1)) + 1
+            col = m.start(1) - (text.rfind("\n", 0, m.start(1)) + 1) + 1
+            diags.error("midl3-unsupported",
+                        f"MIDL 3.0 '{m.group(1)}' declarations are not supported "
+                        "(only classic MIDL 2 IDL)",
+                        pp.span(line, col, line, col + len(m.group(1))))
+            return None
+    parser = get_parser(grammar)
+    try:
+        return parser.parse(text)
+    except UnexpectedInput as e:
+        _report(parser, pp, e, diags)
+        return None
+    except RecursionError:
+        diags.error("too-deep", "input nested too deeply to parse", pp.span(1, 1, 1, 1))
+        return None
+
+
+def _report(parser: Lark, pp: Preprocessed, e: UnexpectedInput, diags: Diagnostics) -> None:
+    if isinstance(e, UnexpectedToken) and e.token.type != "$END":
+        tok = e.token
+        try:
+            names = set(e.accepts or e.expected)
+        except Exception:  # accepts needs the interactive parser; fall back quietly
+            names = set(e.expected)
+        exp = expected_text(parser, names)
+        found = _describe(tok)
+        msg = f"expected {exp} before {found}" if exp else f"unexpected {found}"
+        span = pp.span(tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1)
+        diags.error("syntax", msg, span)
+        return
+    if isinstance(e, (UnexpectedToken, UnexpectedEOF)):
+        names = set(getattr(e, "accepts", None) or getattr(e, "expected", None) or ())
+        exp = expected_text(parser, names)
+        line, col = _last_char_pos(pp.text)
+        msg = "unexpected end of file" + (f", expected {exp}" if exp else "")
+        diags.error("unexpected-eof", msg, pp.span(line, col, line, col + 1))
+        return
+    if isinstance(e, UnexpectedCharacters):
+        ch = pp.text[e.pos_in_stream] if e.pos_in_stream < len(pp.text) else ""
+        if ch in "\"'":
+            msg = "unterminated string literal" if ch == '"' else "unterminated character constant"
+        elif ch.isprintable() and ch != " ":
+            msg = f"unexpected character '{ch}'"
+        else:
+            msg = f"unexpected character U+{ord(ch):04X}" if ch else "unexpected character"
+        diags.error("syntax", msg, pp.span(e.line, e.column, e.line, e.column + 1))
+        return
+    diags.error("syntax", str(e).splitlines()[0], None)  # pragma: no cover - other lark errors
+
+
+def span_of(pp: Preprocessed, line: int, col: int) -> Span:
+    return pp.span(line, col, line, col)

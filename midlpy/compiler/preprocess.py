@@ -1,0 +1,911 @@
+"""The C preprocessor MIDL runs over IDL and ACF text.
+
+Our own small implementation rather than pcpp: every diagnostic must point at the original
+file, line and column (so we keep an origin map for each output line and each macro
+expansion), and the compiler's dependency list stays at lark, jinja2 and click.
+
+Supported: ``#include "x"``/``<x>`` (directory of the includer, then ``-I``), object- and
+function-like ``#define`` (``#``, ``##``, ``__VA_ARGS__``), ``#undef``, ``#if``/``#ifdef``/
+``#ifndef``/``#elif``/``#else``/``#endif`` with C constant expressions, ``#line``,
+``#error``/``#warning``, ``#pragma`` (``once`` honoured, others returned to the caller),
+CRLF/CR line ends, a DOS end-of-file byte 0x1A, a missing final newline.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+from midlpy.diagnostics import Diagnostics, SourceCache, Span
+
+# MIDL defines __midl as major * 100 + minor of the compiler version (MIDL 8.01 here).
+MIDL_VERSION_MACRO = "801"
+MAX_INCLUDE_DEPTH = 64
+MAX_EXPANSION_TOKENS = 1_000_000  # guards against exponential macro blow-up
+MAX_JOINED_LINES = 500  # a macro call's arguments may span at most this many lines
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>[ \t\f\v]+)
+  | (?P<id>[A-Za-z_$][A-Za-z0-9_$]*(?:"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')?)
+  | (?P<num>\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*)
+  | (?P<str>"(?:\\.|[^"\\\n])*")
+  | (?P<chr>'(?:\\.|[^'\\\n])*')
+  | (?P<punct>\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^~!=<>?:;,.()\[\]{}\#])
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_IDENT_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_DIRECTIVE_RE = re.compile(r"[ \t\f\v]*#[ \t\f\v]*([A-Za-z_]*)(.*)", re.DOTALL)
+
+
+class Tok:
+    """A preprocessing token. ``col`` is the 1-based source column it maps to; ``kind`` is
+    ``id num str chr punct other``; ``hide`` is the macro hide set (Prosser's algorithm)."""
+
+    __slots__ = ("kind", "text", "col", "space", "hide", "expanded")
+
+    def __init__(self, kind: str, text: str, col: int, space: bool,
+                 hide: frozenset[str] = frozenset(), expanded: bool = False) -> None:
+        self.kind = kind
+        self.text = text
+        self.col = col
+        self.space = space
+        self.hide = hide
+        self.expanded = expanded
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Tok({self.kind},{self.text!r},{self.col})"
+
+
+def tokenize(text: str, col0: int = 1) -> list[Tok]:
+    """Split one logical line into tokens, recording columns and preceding whitespace."""
+    out: list[Tok] = []
+    space = False
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind == "ws":
+            space = True
+            continue
+        tok_text = m.group()
+        if kind == "id" and len(tok_text) > 1 and tok_text[-1] in "\"'":
+            kind = "str" if tok_text[-1] == '"' else "chr"  # L"..", u8'..' prefixes
+        out.append(Tok(kind, tok_text, col0 + m.start(), space))
+        space = False
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Macro:
+    name: str
+    params: tuple[str, ...] | None  # None: object-like
+    variadic: bool
+    body: tuple[Tok, ...]
+    span: Span | None
+
+
+@dataclass(slots=True)
+class LineOrigin:
+    """Where one output line came from. ``segs`` is None when output columns equal source
+    columns; otherwise sorted ``(out_col, src_col, exact)`` starts (1-based): an exact
+    segment maps column by column, an inexact one (a macro expansion) maps to its start."""
+
+    file: str
+    line: int
+    segs: list[tuple[int, int, bool]] | None = None
+
+
+@dataclass
+class Preprocessed:
+    """Preprocessor output: the text the parser reads and the map back to the sources."""
+
+    text: str
+    origins: list[LineOrigin]
+    pragmas: list[tuple[str, Span]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every file read, in order
+
+    def locate(self, line: int, col: int) -> tuple[str, int, int]:
+        """Map a 1-based output (line, col) to (file, line, col) in the original source."""
+        if not self.origins:
+            return ("<input>", 1, 1)
+        line = min(max(line, 1), len(self.origins))
+        o = self.origins[line - 1]
+        if o.segs is None:
+            return (o.file, o.line, col)
+        starts = [s[0] for s in o.segs]
+        i = bisect_right(starts, col) - 1
+        if i < 0:
+            return (o.file, o.line, o.segs[0][1] if o.segs else col)
+        out_col, src_col, exact = o.segs[i]
+        return (o.file, o.line, src_col + (col - out_col) if exact else src_col)
+
+    def span(self, line: int, col: int, end_line: int, end_col: int) -> Span:
+        f, l1, c1 = self.locate(line, col)
+        f2, l2, c2 = self.locate(end_line, end_col)
+        if f2 != f or (l2, c2) < (l1, c1):
+            l2, c2 = l1, c1
+        return Span(f, l1, c1, l2, c2)
+
+
+class _CondFrame:
+    __slots__ = ("active", "taken", "seen_else", "parent_active", "span")
+
+    def __init__(self, active: bool, parent_active: bool, span: Span) -> None:
+        self.active = active
+        self.taken = active
+        self.seen_else = False
+        self.parent_active = parent_active
+        self.span = span
+
+
+class _Abort(Exception):
+    """Stops expansion of a line after a diagnostic (e.g. an expansion bomb)."""
+
+
+def read_source(path: str) -> str:
+    """Read a source file as text: UTF-8 (BOM dropped) or Latin-1, newlines normalised,
+    everything from a DOS end-of-file byte 0x1A on dropped."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    return decode_source(data)
+
+
+def decode_source(data: bytes) -> str:
+    cut = data.find(b"\x1a")
+    if cut >= 0:
+        data = data[:cut]
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return normalize_newlines(text)
+
+
+def normalize_newlines(text: str) -> str:
+    cut = text.find("\x1a")
+    if cut >= 0:
+        text = text[:cut]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class Preprocessor:
+    """One preprocessing run over a root file (and what it includes)."""
+
+    def __init__(self, diags: Diagnostics, sources: SourceCache, *,
+                 include_dirs: Sequence[str] = (),
+                 defines: Mapping[str, str | None] | None = None,
+                 undefines: Sequence[str] = (),
+                 reader: Callable[[str], str] = read_source) -> None:
+        self.diags = diags
+        self.sources = sources
+        self.include_dirs = list(include_dirs)
+        self.reader = reader
+        self.macros: dict[str, Macro] = {}
+        self._define_cmdline("__midl", MIDL_VERSION_MACRO)
+        for name, value in (defines or {}).items():
+            self._define_cmdline(name, "1" if value is None else value)
+        for name in undefines:
+            self.macros.pop(name, None)
+        self.out_lines: list[str] = []
+        self.origins: list[LineOrigin] = []
+        self.pragmas: list[tuple[str, Span]] = []
+        self.files: list[str] = []
+        self._once: set[str] = set()
+        self._stack: list[str] = []
+        self._budget = 0
+
+    # ----------------------------------------------------------------- entry points
+
+    def run_file(self, path: str) -> Preprocessed:
+        try:
+            text = self.reader(path)
+        except OSError as e:
+            self.diags.error("file-not-found", f"cannot read '{path}': {e.strerror or e}", None)
+            return self._result()
+        return self.run_text(text, path)
+
+    def run_text(self, text: str, path: str) -> Preprocessed:
+        text = normalize_newlines(text)
+        self.sources.add(path, text)
+        self._process(text, path, 0)
+        return self._result()
+
+    def _result(self) -> Preprocessed:
+        return Preprocessed("\n".join(self.out_lines) + "\n", self.origins, self.pragmas,
+                            self.files)
+
+    def _define_cmdline(self, name: str, value: str) -> None:
+        self.macros[name] = Macro(name, None, False, tuple(tokenize(value)), None)
+
+    # ----------------------------------------------------------------- file processing
+
+    def _process(self, text: str, path: str, depth: int) -> None:
+        self.files.append(path)
+        self._stack.append(path)
+        try:
+            self._process_lines(text, path, depth)
+        finally:
+            self._stack.pop()
+
+    def _logical_lines(self, text: str, path: str) -> list[tuple[str, int]]:
+        """Splice backslash-newlines, then blank out comments (keeping columns)."""
+        phys = text.split("\n")
+        if phys and phys[-1] == "":
+            phys.pop()
+        logical: list[tuple[str, int]] = []
+        i = 0
+        while i < len(phys):
+            start = i
+            line = phys[i]
+            while line.endswith("\\") and i + 1 < len(phys):
+                i += 1
+                line = line[:-1] + phys[i]
+            logical.append((line, start + 1))
+            i += 1
+        # Comments: a state machine across logical lines, aware of string literals.
+        in_block: tuple[int, int] | None = None
+        result: list[tuple[str, int]] = []
+        for text_line, lineno in logical:
+            if "/" not in text_line and in_block is None:
+                result.append((text_line, lineno))
+                continue
+            chars = list(text_line)
+            j, n = 0, len(chars)
+            quote = ""
+            while j < n:
+                c = chars[j]
+                if in_block is not None:
+                    if c == "*" and j + 1 < n and chars[j + 1] == "/":
+                        chars[j] = chars[j + 1] = " "
+                        in_block = None
+                        j += 2
+                        continue
+                    if c not in " \t":
+                        chars[j] = " "
+                    j += 1
+                    continue
+                if quote:
+                    if c == "\\":
+                        j += 2
+                        continue
+                    if c == quote:
+                        quote = ""
+                    j += 1
+                    continue
+                if c in "\"'":
+                    quote = c
+                elif c == "/" and j + 1 < n and chars[j + 1] == "/":
+                    del chars[j:]
+                    break
+                elif c == "/" and j + 1 < n and chars[j + 1] == "*":
+                    in_block = (lineno, j + 1)
+                    chars[j] = chars[j + 1] = " "
+                    j += 2
+                    continue
+                j += 1
+            result.append(("".join(chars).rstrip() if in_block is None else "".join(chars),
+                           lineno))
+        if in_block is not None:
+            self.diags.error("unterminated-comment", "unterminated /* comment",
+                             Span(path, in_block[0], in_block[1], in_block[0], in_block[1] + 1))
+        return result
+
+    def _process_lines(self, text: str, path: str, depth: int) -> None:
+        lines = self._logical_lines(text, path)
+        conds: list[_CondFrame] = []
+        report_file = path
+        line_delta = 0  # #line adjusts reported line numbers
+        k = 0
+        while k < len(lines):
+            raw, lineno = lines[k]
+            k += 1
+            active = not conds or conds[-1].active
+            m = _DIRECTIVE_RE.match(raw)
+            if m is not None:
+                name, rest = m.group(1), m.group(2)
+                col = raw.index("#") + 1
+                dspan = Span(path, lineno, col, lineno, col + 1 + len(name))
+                rest_col = m.start(2) + 1
+                if name in ("if", "ifdef", "ifndef"):
+                    if not active:
+                        conds.append(_CondFrame(False, False, dspan))
+                        conds[-1].taken = True  # nothing in a dead region is ever taken
+                        continue
+                    if name == "if":
+                        value = self._eval_if(rest, rest_col, path, lineno)
+                    else:
+                        ident = self._single_ident(name, rest, rest_col, path, lineno)
+                        value = (ident in self.macros) == (name == "ifdef") if ident else False
+                    conds.append(_CondFrame(value, True, dspan))
+                elif name in ("elif", "else"):
+                    if not conds:
+                        self.diags.error("unbalanced-conditional", f"#{name} without #if", dspan)
+                        continue
+                    fr = conds[-1]
+                    if fr.seen_else:
+                        self.diags.error("unbalanced-conditional", f"#{name} after #else", dspan)
+                        continue
+                    if name == "else":
+                        fr.seen_else = True
+                        fr.active = fr.parent_active and not fr.taken
+                    else:
+                        if fr.parent_active and not fr.taken:
+                            fr.active = self._eval_if(rest, rest_col, path, lineno)
+                        else:
+                            fr.active = False
+                    fr.taken = fr.taken or fr.active
+                elif name == "endif":
+                    if not conds:
+                        self.diags.error("unbalanced-conditional", "#endif without #if", dspan)
+                    else:
+                        conds.pop()
+                elif not active:
+                    continue
+                elif name == "define":
+                    self._define(rest, rest_col, path, lineno)
+                elif name == "undef":
+                    ident = self._single_ident(name, rest, rest_col, path, lineno)
+                    if ident:
+                        self.macros.pop(ident, None)
+                elif name == "include":
+                    self._include(rest, rest_col, path, lineno, depth, dspan)
+                elif name == "line":
+                    toks = self._expand_line(tokenize(rest, rest_col), path, lineno)
+                    if toks and toks[0].kind == "num" and toks[0].text.isdigit():
+                        line_delta = int(toks[0].text) - (lineno + 1)
+                        if len(toks) > 1 and toks[1].kind == "str":
+                            report_file = _unquote(toks[1].text)
+                    else:
+                        self.diags.error("bad-directive", "#line needs a line number", dspan)
+                elif name == "error":
+                    self.diags.error("error-directive", f"#error {rest.strip()}".rstrip(), dspan)
+                elif name == "warning":
+                    self.diags.warning("warning-directive", f"#warning {rest.strip()}".rstrip(),
+                                       dspan)
+                elif name == "pragma":
+                    ptext = rest.strip()
+                    if ptext == "once":
+                        self._once.add(os.path.abspath(path))
+                    else:
+                        self.pragmas.append((ptext, Span(report_file, lineno + line_delta, col,
+                                                         lineno + line_delta, col + len(raw))))
+                elif name in ("", "ident", "sccs"):
+                    pass
+                else:
+                    self.diags.error("unknown-directive", f"unknown directive '#{name}'", dspan)
+                continue
+            if not active:
+                continue
+            if not raw.strip():
+                continue
+            # Collect continuation lines while a function-like macro call is still open.
+            toks = tokenize(raw)
+            joined = 0
+            while k < len(lines) and joined < MAX_JOINED_LINES and self._needs_more(toks):
+                nxt, nxt_line = lines[k]
+                if _DIRECTIVE_RE.match(nxt):
+                    break
+                k += 1
+                joined += 1
+                more = tokenize(nxt)
+                if more:
+                    more[0].space = True
+                # Mark tokens from later lines as inexact: they map to the call's line.
+                for t in more:
+                    t.expanded = True
+                toks.extend(more)
+            try:
+                self._budget = 0
+                out = self._expand_line(toks, path, lineno)
+            except _Abort:
+                continue
+            self._emit(out, report_file, lineno + line_delta, raw)
+        for fr in conds:
+            self.diags.error("unterminated-conditional", "#if without #endif", fr.span)
+
+    def _needs_more(self, toks: list[Tok]) -> bool:
+        """True when the line ends inside a function-like macro call's argument list."""
+        depth = 0
+        pending = False
+        for t in toks:
+            if depth == 0:
+                if pending and t.text == "(":
+                    depth = 1
+                    continue
+                pending = False
+                if t.kind == "id":
+                    m = self.macros.get(t.text)
+                    pending = m is not None and m.params is not None
+                continue
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")":
+                depth -= 1
+        return depth > 0
+
+    def _emit(self, toks: list[Tok], file: str, line: int, raw: str) -> None:
+        """Append one output line; source tokens keep their columns when they can."""
+        if not toks:
+            return
+        parts: list[str] = []
+        segs: list[tuple[int, int, bool]] = []
+        pos = 1
+        identity = True
+        prev_word = False
+        for t in toks:
+            word = t.text[:1].isalnum() or t.text[:1] in "_$"
+            if not t.expanded and t.col > pos:
+                parts.append(" " * (t.col - pos))
+                pos = t.col
+            elif parts and (t.space or (prev_word and word)):
+                parts.append(" ")
+                pos += 1
+            if t.expanded or t.col != pos:
+                identity = False
+            segs.append((pos, t.col, not t.expanded))
+            parts.append(t.text)
+            pos += len(t.text)
+            prev_word = t.text[-1:].isalnum() or t.text[-1:] in "_$"
+        self.out_lines.append("".join(parts))
+        self.origins.append(LineOrigin(file, line, None if identity else segs))
+
+    # ----------------------------------------------------------------- directives
+
+    def _single_ident(self, name: str, rest: str, col: int, path: str, line: int) -> str | None:
+        toks = tokenize(rest, col)
+        if not toks or toks[0].kind != "id":
+            self.diags.error("bad-directive", f"#{name} needs a macro name",
+                             Span(path, line, col, line, col + 1))
+            return None
+        return toks[0].text
+
+    def _define(self, rest: str, col: int, path: str, line: int) -> None:
+        m = _IDENT_RE.match(rest.lstrip())
+        if m is None:
+            self.diags.error("bad-directive", "#define needs a macro name",
+                             Span(path, line, col, line, col + 1))
+            return
+        lead = len(rest) - len(rest.lstrip())
+        name = m.group()
+        after = rest.lstrip()[m.end():]
+        name_col = col + lead
+        span = Span(path, line, name_col, line, name_col + len(name))
+        params: tuple[str, ...] | None = None
+        variadic = False
+        if after.startswith("("):
+            close = after.find(")")
+            if close < 0:
+                self.diags.error("bad-directive", f"missing ')' in parameters of macro '{name}'",
+                                 span)
+                return
+            plist = [p.strip() for p in after[1:close].split(",")]
+            if plist == [""]:
+                plist = []
+            names: list[str] = []
+            for p in plist:
+                if p == "...":
+                    variadic = True
+                    names.append("__VA_ARGS__")
+                elif _IDENT_RE.fullmatch(p):
+                    names.append(p)
+                else:
+                    self.diags.error("bad-directive",
+                                     f"bad parameter '{p}' in macro '{name}'", span)
+                    return
+            params = tuple(names)
+            body_text = after[close + 1:]
+            body_col = name_col + len(name) + close + 1
+        else:
+            body_text = after
+            body_col = name_col + len(name)
+        body = tokenize(body_text, body_col)
+        if body:
+            body[0].space = False
+        self.macros[name] = Macro(name, params, variadic, tuple(body), span)
+
+    def _include(self, rest: str, col: int, path: str, line: int, depth: int,
+                 dspan: Span) -> None:
+        spec = rest.strip()
+        if not (spec.startswith('"') or spec.startswith("<")):
+            toks = self._expand_line(tokenize(rest, col), path, line)
+            spec = "".join(t.text for t in toks).strip()
+        if spec.startswith('"') and spec.endswith('"') and len(spec) >= 2:
+            name, local = spec[1:-1], True
+        elif spec.startswith("<") and spec.endswith(">"):
+            name, local = spec[1:-1], False
+        else:
+            self.diags.error("bad-directive", "#include expects \"file\" or <file>", dspan)
+            return
+        found = find_file(name, path if local else None, self.include_dirs)
+        if found is None:
+            self.diags.error("include-not-found", f"cannot find include file '{name}'", dspan)
+            return
+        if os.path.abspath(found) in self._once:
+            return
+        if depth + 1 > MAX_INCLUDE_DEPTH:
+            self.diags.error("include-depth",
+                             f"#include nested more than {MAX_INCLUDE_DEPTH} deep "
+                             f"(include cycle through '{name}'?)", dspan)
+            return
+        try:
+            text = self.reader(found)
+        except OSError as e:
+            self.diags.error("include-not-found", f"cannot read '{found}': {e.strerror or e}",
+                             dspan)
+            return
+        self.sources.add(found, text)
+        self._process(text, found, depth + 1)
+
+    # ----------------------------------------------------------------- macro expansion
+
+    def _expand_line(self, toks: list[Tok], path: str, line: int) -> list[Tok]:
+        if not any(t.kind == "id" and t.text in self.macros for t in toks):
+            return toks
+        return self._expand(toks, path, line)
+
+    def _expand(self, toks: list[Tok], path: str, line: int) -> list[Tok]:
+        out: list[Tok] = []
+        stack = list(reversed(toks))
+        macros = self.macros
+        while stack:
+            t = stack.pop()
+            if t.kind != "id" or t.text in t.hide:
+                out.append(t)
+                continue
+            m = macros.get(t.text)
+            if m is None:
+                out.append(t)
+                continue
+            if m.params is None:
+                body = self._subst(m, {}, t.hide | {m.name}, t, path, line)
+                stack.extend(reversed(body))
+                continue
+            if not stack or stack[-1].text != "(":
+                out.append(t)
+                continue
+            stack.pop()
+            args: list[list[Tok]] = [[]]
+            level = 0
+            closing: Tok | None = None
+            while stack:
+                a = stack.pop()
+                if a.text == "(":
+                    level += 1
+                elif a.text == ")":
+                    if level == 0:
+                        closing = a
+                        break
+                    level -= 1
+                elif a.text == "," and level == 0:
+                    if not (m.variadic and len(args) >= len(m.params)):
+                        args.append([])
+                        continue
+                args[-1].append(a)
+            if closing is None:
+                self.diags.error("macro-args", f"unterminated call of macro '{m.name}'",
+                                 Span(path, line, t.col, line, t.col + len(t.text)))
+                raise _Abort
+            if len(args) == 1 and not args[0] and len(m.params) == 0:
+                args = []
+            if m.variadic and len(args) == len(m.params) - 1:
+                args.append([])
+            if len(args) != len(m.params):
+                self.diags.error("macro-args",
+                                 f"macro '{m.name}' takes {len(m.params)} argument"
+                                 f"{'s' if len(m.params) != 1 else ''}, {len(args)} given",
+                                 Span(path, line, t.col, line, t.col + len(t.text)))
+                raise _Abort
+            hide = (t.hide & closing.hide) | {m.name}
+            body = self._subst(m, dict(zip(m.params, args)), hide, t, path, line)
+            stack.extend(reversed(body))
+        return out
+
+    def _subst(self, m: Macro, args: dict[str, list[Tok]], hide: frozenset[str], use: Tok,
+               path: str, line: int) -> list[Tok]:
+        body = m.body
+        out: list[Tok] = []
+        i = 0
+        n = len(body)
+        expanded_cache: dict[str, list[Tok]] = {}
+        while i < n:
+            b = body[i]
+            if b.text == "#" and m.params is not None and i + 1 < n and body[i + 1].text in args:
+                arg = args[body[i + 1].text]
+                out.append(Tok("str", _stringify(arg), use.col, b.space, hide, True))
+                i += 2
+                continue
+            if b.text == "##" and out and i + 1 < n:
+                right_tok = body[i + 1]
+                right = (list(args[right_tok.text]) if right_tok.text in args
+                         else [right_tok])
+                left = out.pop()
+                if right:
+                    glued = tokenize(left.text + right[0].text)
+                    merged = [Tok(g.kind, g.text, use.col, left.space, hide, True)
+                              for g in glued] or [left]
+                    out.extend(merged)
+                    out.extend(Tok(r.kind, r.text, use.col, r.space, hide, True)
+                               for r in right[1:])
+                else:
+                    out.append(left)
+                i += 2
+                continue
+            if b.kind == "id" and b.text in args:
+                pasted = i + 1 < n and body[i + 1].text == "##"
+                if pasted:
+                    seq = args[b.text]
+                else:
+                    if b.text not in expanded_cache:
+                        expanded_cache[b.text] = self._expand(list(args[b.text]), path, line)
+                    seq = expanded_cache[b.text]
+                first = True
+                for a in seq:
+                    out.append(Tok(a.kind, a.text, a.col if not a.expanded else use.col,
+                                   b.space if first else a.space, a.hide | hide, True))
+                    first = False
+                i += 1
+                continue
+            out.append(Tok(b.kind, b.text, use.col, b.space, hide, True))
+            i += 1
+        if out:
+            out[0].space = use.space
+        self._budget += len(out)
+        if self._budget > MAX_EXPANSION_TOKENS:
+            self.diags.error("macro-expansion", f"expansion of macro '{m.name}' is too large",
+                             Span(path, line, use.col, line, use.col + len(use.text)))
+            raise _Abort
+        return out
+
+    # ----------------------------------------------------------------- #if expressions
+
+    def _eval_if(self, rest: str, col: int, path: str, line: int) -> bool:
+        toks = tokenize(rest, col)
+        # Replace defined X / defined(X) before expansion.
+        pre: list[Tok] = []
+        i = 0
+        while i < len(toks):
+            t = toks[i]
+            if t.text == "defined":
+                if i + 1 < len(toks) and toks[i + 1].kind == "id":
+                    name, i = toks[i + 1].text, i + 2
+                elif (i + 3 < len(toks) and toks[i + 1].text == "(" and toks[i + 2].kind == "id"
+                      and toks[i + 3].text == ")"):
+                    name, i = toks[i + 2].text, i + 4
+                else:
+                    self.diags.error("bad-expression", "'defined' needs a macro name",
+                                     Span(path, line, t.col, line, t.col + 7))
+                    return False
+                pre.append(Tok("num", "1" if name in self.macros else "0", t.col, t.space))
+                continue
+            pre.append(t)
+            i += 1
+        try:
+            self._budget = 0
+            expanded = self._expand(pre, path, line)
+        except _Abort:
+            return False
+        if not expanded:
+            self.diags.error("bad-expression", "#if with no expression",
+                             Span(path, line, col, line, col))
+            return False
+        try:
+            return ExprEval(expanded).run() != 0
+        except _EvalError as e:
+            c = e.tok.col if e.tok is not None else col
+            self.diags.error("bad-expression", e.msg, Span(path, line, c, line, c + 1))
+            return False
+
+
+def find_file(name: str, includer: str | None, include_dirs: Sequence[str]) -> str | None:
+    """Resolve an include/import name: beside the includer first (for quoted names), then
+    each include directory in order. Returns the path as it will be reported."""
+    if os.path.isabs(name):
+        return name if os.path.isfile(name) else None
+    dirs: list[str] = []
+    if includer is not None:
+        dirs.append(os.path.dirname(includer))
+    dirs.extend(include_dirs)
+    for d in dirs:
+        cand = os.path.join(d, name) if d else name
+        if os.path.isfile(cand):
+            return os.path.normpath(cand)
+    return None
+
+
+def _stringify(toks: list[Tok]) -> str:
+    parts: list[str] = []
+    for i, t in enumerate(toks):
+        if i and t.space:
+            parts.append(" ")
+        text = t.text
+        if t.kind in ("str", "chr"):
+            text = text.replace("\\", "\\\\").replace('"', '\\"')
+        parts.append(text)
+    return '"' + "".join(parts) + '"'
+
+
+def _unquote(s: str) -> str:
+    return s[1:-1] if len(s) >= 2 and s[0] == '"' else s
+
+
+_ESCAPES = {"n": 10, "t": 9, "r": 13, "0": 0, "a": 7, "b": 8, "f": 12, "v": 11,
+            "\\": 92, "'": 39, '"': 34, "?": 63}
+
+
+def char_value(text: str) -> int:
+    """Value of a C character literal (``'a'``, ``'\\n'``, ``'\\x41'``, ``L'x'``)."""
+    body = text[text.index("'") + 1:-1]
+    if not body:
+        raise ValueError("empty character literal")
+    if body[0] != "\\":
+        if len(body) != 1:
+            # multi-char constants: big-endian packing like common C compilers
+            v = 0
+            for ch in body:
+                v = (v << 8) | (ord(ch) & 0xFF)
+            return v
+        return ord(body)
+    esc = body[1:]
+    if esc[:1] in ("x", "X"):
+        return int(esc[1:], 16)
+    if esc[:1].isdigit() and esc[:1] in "01234567":
+        return int(esc, 8)
+    if esc in _ESCAPES:
+        return _ESCAPES[esc]
+    raise ValueError(f"unknown escape in {text}")
+
+
+def int_value(text: str) -> int:
+    """Value of a C integer literal with any u/l/i64 suffix."""
+    t = text.rstrip("uUlL")
+    if t.lower().endswith("i64") or t.lower().endswith("i32"):
+        t = t[:-3].rstrip("uUlL")
+    if t.lower().startswith("0x"):
+        return int(t[2:], 16)
+    if t.lower().startswith("0b"):
+        return int(t[2:], 2)
+    if len(t) > 1 and t.startswith("0"):
+        return int(t, 8)
+    return int(t, 10)
+
+
+class _EvalError(Exception):
+    def __init__(self, msg: str, tok: Tok | None) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.tok = tok
+
+
+_BINARY_PREC = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7,
+                "<=": 7, ">=": 7, "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10}
+
+
+class ExprEval:
+    """Evaluates a macro-expanded ``#if`` expression (identifiers left over count as 0)."""
+
+    def __init__(self, toks: list[Tok]) -> None:
+        self.toks = toks
+        self.i = 0
+
+    def run(self) -> int:
+        v = self.cond()
+        if self.i < len(self.toks):
+            t = self.toks[self.i]
+            raise _EvalError(f"unexpected '{t.text}' in #if expression", t)
+        return v
+
+    def peek(self) -> str | None:
+        return self.toks[self.i].text if self.i < len(self.toks) else None
+
+    def take(self) -> Tok:
+        if self.i >= len(self.toks):
+            last = self.toks[-1] if self.toks else None
+            raise _EvalError("#if expression ends too early", last)
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def cond(self) -> int:
+        c = self.binary(1)
+        if self.peek() == "?":
+            self.take()
+            a = self.cond()
+            t = self.take()
+            if t.text != ":":
+                raise _EvalError("expected ':' in #if expression", t)
+            b = self.cond()
+            return a if c else b
+        return c
+
+    def binary(self, prec: int) -> int:
+        left = self.unary()
+        while True:
+            op = self.peek()
+            p = _BINARY_PREC.get(op or "")
+            if p is None or p < prec:
+                return left
+            optok = self.take()
+            if op == "&&":
+                right = self.binary(p + 1)
+                left = int(bool(left) and bool(right))
+            elif op == "||":
+                right = self.binary(p + 1)
+                left = int(bool(left) or bool(right))
+            else:
+                right = self.binary(p + 1)
+                left = _apply(op or "", left, right, optok)
+
+    def unary(self) -> int:
+        t = self.take()
+        if t.text == "(":
+            v = self.cond()
+            close = self.take()
+            if close.text != ")":
+                raise _EvalError("expected ')' in #if expression", close)
+            return v
+        if t.text == "-":
+            return -self.unary()
+        if t.text == "+":
+            return self.unary()
+        if t.text == "~":
+            return ~self.unary()
+        if t.text == "!":
+            return int(not self.unary())
+        if t.kind == "num":
+            try:
+                return int_value(t.text)
+            except ValueError:
+                raise _EvalError(f"bad number '{t.text}' in #if expression", t) from None
+        if t.kind == "chr":
+            try:
+                return char_value(t.text)
+            except ValueError:
+                raise _EvalError(f"bad character constant {t.text} in #if expression",
+                                 t) from None
+        if t.kind == "id":
+            if self.peek() == "(":  # an undefined function-like name: C says error
+                raise _EvalError(f"function-like macro '{t.text}' is not defined", t)
+            return 1 if t.text == "true" else 0
+        raise _EvalError(f"unexpected '{t.text}' in #if expression", t)
+
+
+def _apply(op: str, a: int, b: int, tok: Tok) -> int:
+    if op in ("/", "%"):
+        if b == 0:
+            raise _EvalError("division by zero in #if expression", tok)
+        q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
+        return q if op == "/" else a - q * b
+    if op in ("<<", ">>"):
+        if b < 0 or b > 4096:
+            raise _EvalError("shift count out of range in #if expression", tok)
+        return a << b if op == "<<" else a >> b
+    return {
+        "+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+        "&": lambda: a & b, "|": lambda: a | b, "^": lambda: a ^ b,
+        "==": lambda: int(a == b), "!=": lambda: int(a != b), "<": lambda: int(a < b),
+        ">": lambda: int(a > b), "<=": lambda: int(a <= b), ">=": lambda: int(a >= b),
+    }[op]()
+
+
+def preprocess_file(path: str, diags: Diagnostics, sources: SourceCache, *,
+                    include_dirs: Sequence[str] = (),
+                    defines: Mapping[str, str | None] | None = None,
+                    undefines: Sequence[str] = ()) -> Preprocessed:
+    """Preprocess ``path`` and everything it includes."""
+    return Preprocessor(diags, sources, include_dirs=include_dirs, defines=defines,
+                        undefines=undefines).run_file(path)
+
+
+def preprocess_text(text: str, path: str, diags: Diagnostics, sources: SourceCache, *,
+                    include_dirs: Sequence[str] = (),
+                    defines: Mapping[str, str | None] | None = None,
+                    undefines: Sequence[str] = ()) -> Preprocessed:
+    """Preprocess a string as if it were the file ``path``."""
+    return Preprocessor(diags, sources, include_dirs=include_dirs, defines=defines,
+                        undefines=undefines).run_text(text, path)
