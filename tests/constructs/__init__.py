@@ -1,0 +1,1 @@
+"""The constructs suite: one type per NDR20 construct, bytes derived by hand (cases.py)."""
