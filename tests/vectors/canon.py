@@ -243,3 +243,33 @@ def drs_getchgreply_v6(v: Any) -> dict:
             "MetaData": meta_data_ext(r.MetaData.MetaData)}),
         "dwDRSError": v.dwDRSError,
     }
+
+
+# --- claims ([MS-ADTS] 2.2.18) ---------------------------------------------------
+
+_ARMS = {1: ("Int64", "Int64Values"), 2: ("Uint64", "Uint64Values"),
+         3: ("String", "StringValues"), 6: ("Boolean", "BooleanValues")}
+
+
+def claim_entry(e: Any) -> tuple:
+    """(Id, Type, values) of a CLAIM_ENTRY, reading the union arm its Type selects."""
+    kind = int(e.Type)
+    assert int(e.Values.switch) == kind, "union discriminant differs from CLAIM_ENTRY.Type"
+    arm_name, values_name = _ARMS[kind]
+    for other, _ in _ARMS.values():
+        if other != arm_name:
+            assert getattr(e.Values, other) is None, f"arm {other} set beside {arm_name}"
+    arm = getattr(e.Values, arm_name)
+    values = list(getattr(arm, values_name))
+    assert arm.ValueCount == len(values)
+    return (e.Id, kind, values)
+
+
+def claims_set(v: Any) -> list:
+    """A CLAIMS_SET as [(usClaimsSourceType, [claim_entry, ...]), ...]."""
+    assert v.ulClaimsArrayCount == len(v.ClaimsArrays)
+    out = []
+    for a in v.ClaimsArrays:
+        assert a.ulClaimsCount == len(a.ClaimEntries)
+        out.append((int(a.usClaimsSourceType), [claim_entry(e) for e in a.ClaimEntries]))
+    return out
