@@ -31,7 +31,9 @@ handle's output and ``encoded_size`` as they were.
 from __future__ import annotations
 
 import struct
-from typing import Any, Callable
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are strings
+    from typing import Any, Callable
 
 from .errors import (
     RPC_S_BUFFER_TOO_SMALL,

@@ -12,11 +12,11 @@ allocation is sized from a wire count before the bytes behind it are known to ex
 
 from __future__ import annotations
 
-import re
 import struct
 import sys
-from array import array
-from typing import Any, Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are strings
+    from typing import Any, Sequence
 
 from .errors import (
     RPC_S_INVALID_ARG,
@@ -35,12 +35,11 @@ DEFAULT_MAX_DEPTH = 200
 
 _NATIVE_LE = sys.byteorder == "little"
 _SIZES = {"B": 1, "b": 1, "H": 2, "h": 2, "I": 4, "i": 4, "Q": 8, "q": 8, "f": 4, "d": 8}
-# array typecodes of exactly the NDR sizes on this platform ('I' and 'L' vary).
-_ARRAY_CODE = {c: next(a for a in (c, c.replace("I", "L").replace("i", "l"))
-                       if array(a).itemsize == _SIZES[c]) for c in _SIZES}
+# memoryview.cast uses native sizes; these letters have the NDR sizes wherever CPython runs.
+_NATIVE_OK = all(struct.calcsize(c) == n for c, n in _SIZES.items())
+_ALIGN = dict(_SIZES, e=2, l=4, L=4, n=8, N=8)
 _ZEROS = [bytes(n) for n in range(8)]
 _NULL_CONTEXT = bytes(20)
-_FMT_ITEM = re.compile(r"(\d*)([xcbB?hHiIlLqQefds])")
 
 
 class Fixed:
@@ -59,11 +58,8 @@ class Fixed:
         self.be = struct.Struct(">" + fmt)
         self.pair = (self.le, self.be)
         self.size = self.le.size
-        if align is None:
-            align = 1
-            for _, code in _FMT_ITEM.findall(fmt):
-                if code not in "xcs?":
-                    align = max(align, struct.calcsize("<" + code))
+        if align is None:  # the largest item; padding, bytes and strings align to 1
+            align = max([_ALIGN.get(code, 1) for code in fmt if code.isalpha()] + [1])
         self.align = align
 
     def __repr__(self) -> str:
@@ -312,12 +308,9 @@ class NdrReader:
         size = _SIZES[code]
         self.pos = (self.pos + size - 1) & -size
         chunk = self._take(n * size)
-        if size == 1 or self.big_endian != _NATIVE_LE:  # stream order is native order
-            return chunk.cast(_ARRAY_CODE[code]).tolist()
-        a = array(_ARRAY_CODE[code])
-        a.frombytes(chunk)
-        a.byteswap()
-        return a.tolist()
+        if size == 1 or (self.big_endian != _NATIVE_LE and _NATIVE_OK):
+            return chunk.cast(code).tolist()  # stream order is native order: no conversion
+        return list(struct.unpack(f"{'>' if self.big_endian else '<'}{n}{code}", chunk))
 
     def byte_array(self, n: int) -> bytes:
         return bytes(self._take(n))
@@ -486,15 +479,11 @@ class NdrWriter:
 
     # -- arrays and strings ---------------------------------------------------------------
     def prim_array(self, code: str, values: Sequence[Any]) -> None:
-        size = _SIZES[code]
-        self.align(size)
+        self.align(_SIZES[code])
         try:
-            a = array(_ARRAY_CODE[code], values)
-        except (TypeError, OverflowError, ValueError) as exc:
+            self.buf += struct.pack(f"<{len(values)}{code}", *values)
+        except (struct.error, TypeError) as exc:
             raise self._bad(f"an array of {_NAMES[code]}", type(values).__name__, exc) from None
-        if not _NATIVE_LE and size > 1:
-            a.byteswap()
-        self.buf += a.tobytes()
 
     def byte_array(self, b: Any) -> None:
         try:
