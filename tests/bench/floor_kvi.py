@@ -178,15 +178,15 @@ def decode(buf: bytes) -> Optional[KerbValidationInfo]:
         raise FloorError("not a little-endian type serialization version 1 stream")
     if obl % 8 or 16 + obl > len(data):
         raise FloorError("bad ObjectBufferLength")
-    # Work on the stream only: offsets are relative to its start (8-aligned).
-    data = data[16:16 + obl]
-    end = obl
-    if _U32.unpack_from(data, 0)[0] == 0:
+    # The stream starts at 16, a multiple of 8, so aligning buffer offsets
+    # aligns stream offsets too; ``end`` stops reads at the stream's end.
+    end = 16 + obl
+    if _U32.unpack_from(data, 16)[0] == 0:
         return None
-    if 4 + _FLAT.size > end:
+    if 20 + _FLAT.size > end:
         raise FloorError("KERB_VALIDATION_INFO past the end")
-    f = _FLAT.unpack_from(data, 4)
-    pos = 4 + _FLAT.size
+    f = _FLAT.unpack_from(data, 20)
+    pos = 20 + _FLAT.size
     U = UnicodeString
     names = [U(f[12], f[13], f[14]), U(f[15], f[16], f[17]), U(f[18], f[19], f[20]),
              U(f[21], f[22], f[23]), U(f[24], f[25], f[26]), U(f[27], f[28], f[29])]
@@ -246,6 +246,7 @@ def decode(buf: bytes) -> Optional[KerbValidationInfo]:
 
 
 def _put_string(out: bytearray, s: UnicodeString) -> None:
+    assert s.Buffer is not None
     data = s.Buffer.encode("utf-16-le", "surrogatepass")
     if len(data) != (s.Length & ~1):
         raise FloorError("Length disagrees with Buffer")
