@@ -38,6 +38,9 @@ _SIZES = {"B": 1, "b": 1, "H": 2, "h": 2, "I": 4, "i": 4, "Q": 8, "q": 8, "f": 4
 # memoryview.cast uses native sizes; these letters have the NDR sizes wherever CPython runs.
 _NATIVE_OK = all(struct.calcsize(c) == n for c, n in _SIZES.items())
 _ALIGN = dict(_SIZES, e=2, l=4, L=4, n=8, N=8)
+_NAMES = {"B": "unsigned 8-bit", "b": "signed 8-bit", "H": "unsigned 16-bit",
+          "h": "signed 16-bit", "I": "unsigned 32-bit", "i": "signed 32-bit",
+          "Q": "unsigned 64-bit", "q": "signed 64-bit", "f": "float", "d": "double"}
 _ZEROS = [bytes(n) for n in range(8)]
 _NULL_CONTEXT = bytes(20)
 
@@ -103,14 +106,38 @@ _LE3I = struct.Struct("<3I")
 _BE3I = struct.Struct(">3I")
 _LE2I = struct.Struct("<2I")
 _BE2I = struct.Struct(">2I")
+_PACK_U32_INTO = _LE["I"].pack_into
+
+
+def _reader(code: str, big: bool = False) -> Any:
+    """An aligned scalar read for struct letter ``code`` in one byte order."""
+    size = _SIZES[code]
+    unpack = (_BE if big else _LE)[code].unpack_from
+
+    def read(self: "NdrReader") -> Any:
+        pos = (self.pos + size - 1) & -size
+        try:
+            (v,) = unpack(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, size) from None
+        self.pos = pos + size
+        return v
+
+    read.__name__ = read.__qualname__ = f"read_{code}"
+    return read
 
 
 class NdrReader:
-    """Reads one NDR stream; ``buf[0]`` is the (8-aligned) stream start."""
+    """Reads one NDR stream; ``buf[0]`` is the (8-aligned) stream start.
 
-    __slots__ = ("buf", "pos", "big_endian", "order", "refs", "depth", "max_depth",
-                 "_u8", "_i8", "_u16", "_i16", "_u32", "_i32", "_u64", "_i64",
-                 "_f32", "_f64", "_3u32", "_2u32", "_wcodec")
+    ``NdrReader(buf, big_endian=True)`` gives a subclass whose scalar reads are
+    specialised for big-endian data, so no read tests the byte order.
+    """
+
+    __slots__ = ("buf", "pos", "big_endian", "order", "refs", "depth", "max_depth")
+
+    def __new__(cls, buf: Any, big_endian: bool = False, *args: Any, **kw: Any) -> "NdrReader":
+        return object.__new__(_BigEndianReader if big_endian else cls)
 
     def __init__(self, buf: Any, big_endian: bool = False,
                  max_depth: int = DEFAULT_MAX_DEPTH) -> None:
@@ -124,20 +151,6 @@ class NdrReader:
         self.refs: dict[int, Any] = {}
         self.depth = 0
         self.max_depth = max_depth
-        s = _BE if big_endian else _LE
-        self._u8 = s["B"].unpack_from
-        self._i8 = s["b"].unpack_from
-        self._u16 = s["H"].unpack_from
-        self._i16 = s["h"].unpack_from
-        self._u32 = s["I"].unpack_from
-        self._i32 = s["i"].unpack_from
-        self._u64 = s["Q"].unpack_from
-        self._i64 = s["q"].unpack_from
-        self._f32 = s["f"].unpack_from
-        self._f64 = s["d"].unpack_from
-        self._3u32 = (_BE3I if big_endian else _LE3I).unpack_from
-        self._2u32 = (_BE2I if big_endian else _LE2I).unpack_from
-        self._wcodec = "utf-16-be" if big_endian else "utf-16-le"
 
     # -- errors -------------------------------------------------------------------
     def error(self, status: int, message: str) -> DecodeError:
@@ -153,103 +166,19 @@ class NdrReader:
     def align(self, n: int) -> None:
         self.pos = (self.pos + n - 1) & -n
 
-    def u8(self) -> int:
-        pos = self.pos
-        try:
-            (v,) = self._u8(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 1) from None
-        self.pos = pos + 1
-        return v
-
-    def i8(self) -> int:
-        pos = self.pos
-        try:
-            (v,) = self._i8(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 1) from None
-        self.pos = pos + 1
-        return v
+    u8 = _reader("B")
+    i8 = _reader("b")
+    u16 = _reader("H")
+    i16 = _reader("h")
+    u32 = ref_id = conformance = _reader("I")
+    i32 = enum32 = _reader("i")  # a [v1_enum] is a C int
+    u64 = _reader("Q")
+    i64 = _reader("q")
+    f32 = _reader("f")
+    f64 = _reader("d")
 
     def boolean(self) -> bool:
         return self.u8() != 0
-
-    def u16(self) -> int:
-        pos = (self.pos + 1) & -2
-        try:
-            (v,) = self._u16(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 2) from None
-        self.pos = pos + 2
-        return v
-
-    def i16(self) -> int:
-        pos = (self.pos + 1) & -2
-        try:
-            (v,) = self._i16(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 2) from None
-        self.pos = pos + 2
-        return v
-
-    def u32(self) -> int:
-        pos = (self.pos + 3) & -4
-        try:
-            (v,) = self._u32(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 4) from None
-        self.pos = pos + 4
-        return v
-
-    ref_id = u32
-    conformance = u32
-
-    def i32(self) -> int:
-        pos = (self.pos + 3) & -4
-        try:
-            (v,) = self._i32(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 4) from None
-        self.pos = pos + 4
-        return v
-
-    enum32 = i32  # a [v1_enum] is a C int
-
-    def u64(self) -> int:
-        pos = (self.pos + 7) & -8
-        try:
-            (v,) = self._u64(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 8) from None
-        self.pos = pos + 8
-        return v
-
-    def i64(self) -> int:
-        pos = (self.pos + 7) & -8
-        try:
-            (v,) = self._i64(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 8) from None
-        self.pos = pos + 8
-        return v
-
-    def f32(self) -> float:
-        pos = (self.pos + 3) & -4
-        try:
-            (v,) = self._f32(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 4) from None
-        self.pos = pos + 4
-        return v
-
-    def f64(self) -> float:
-        pos = (self.pos + 7) & -8
-        try:
-            (v,) = self._f64(self.buf, pos)
-        except struct.error:
-            raise self._short(pos, 8) from None
-        self.pos = pos + 8
-        return v
 
     def enum16(self) -> int:
         v = self.u16()
@@ -273,7 +202,7 @@ class NdrReader:
         """(offset, actual_count) of a varying array."""
         pos = (self.pos + 3) & -4
         try:
-            v = self._2u32(self.buf, pos)
+            v = (_BE2I if self.big_endian else _LE2I).unpack_from(self.buf, pos)
         except struct.error:
             raise self._short(pos, 8) from None
         self.pos = pos + 8
@@ -320,7 +249,8 @@ class NdrReader:
 
     def wchars(self, n: int) -> str:
         self.pos = (self.pos + 1) & -2
-        return str(self._take(2 * n), self._wcodec, "surrogatepass")
+        codec = "utf-16-be" if self.big_endian else "utf-16-le"
+        return str(self._take(2 * n), codec, "surrogatepass")
 
     def _terminated(self, text: str, start: int) -> str:
         if not text or text[-1] != "\0":
@@ -331,7 +261,8 @@ class NdrReader:
         if max_count is None:
             pos = (self.pos + 3) & -4
             try:
-                max_count, offset, actual = self._3u32(self.buf, pos)
+                max_count, offset, actual = (
+                    _BE3I if self.big_endian else _LE3I).unpack_from(self.buf, pos)
             except struct.error:
                 raise self._short(pos, 12) from None
             self.pos = pos + 12
@@ -384,6 +315,40 @@ class NdrReader:
         self.depth -= 1
 
 
+def _writer(code: str) -> Any:
+    """An aligned little-endian scalar write for struct letter ``code``."""
+    mask = _SIZES[code] - 1
+    pack = _LE[code].pack
+    what = _NAMES[code]
+
+    def write(self: "NdrWriter", v: Any) -> None:
+        buf = self.buf
+        pad = -len(buf) & mask
+        if pad:
+            buf += _ZEROS[pad]
+        try:
+            buf += pack(v)
+        except struct.error as exc:
+            raise self._bad(what, v, exc) from None
+
+    write.__name__ = write.__qualname__ = f"write_{code}"
+    return write
+
+
+class _BigEndianReader(NdrReader):
+    __slots__ = ()
+    u8 = _reader("B", True)
+    i8 = _reader("b", True)
+    u16 = _reader("H", True)
+    i16 = _reader("h", True)
+    u32 = ref_id = conformance = _reader("I", True)
+    i32 = enum32 = _reader("i", True)
+    u64 = _reader("Q", True)
+    i64 = _reader("q", True)
+    f32 = _reader("f", True)
+    f64 = _reader("d", True)
+
+
 class NdrWriter:
     """Appends one NDR stream (little-endian) to ``buf``; index 0 is the stream start."""
 
@@ -408,64 +373,36 @@ class NdrWriter:
         if pad:
             self.buf += _ZEROS[pad]
 
-    def _put(self, code: str, size: int, v: Any) -> None:
-        buf = self.buf
-        pad = -len(buf) & (size - 1)
-        if pad:
-            buf += _ZEROS[pad]
-        try:
-            buf += _LE[code].pack(v)
-        except struct.error as exc:
-            raise self._bad(_NAMES[code], v, exc) from None
-
-    def u8(self, v: int) -> None:
-        self._put("B", 1, v)
-
-    def i8(self, v: int) -> None:
-        self._put("b", 1, v)
+    u8 = _writer("B")
+    i8 = _writer("b")
+    u16 = _writer("H")
+    i16 = _writer("h")
+    u32 = conformance = _writer("I")
+    i32 = _writer("i")
+    u64 = _writer("Q")
+    i64 = _writer("q")
+    f32 = _writer("f")
+    f64 = _writer("d")
 
     def boolean(self, v: Any) -> None:
         self.buf.append(1 if v else 0)
-
-    def u16(self, v: int) -> None:
-        self._put("H", 2, v)
-
-    def i16(self, v: int) -> None:
-        self._put("h", 2, v)
-
-    def u32(self, v: int) -> None:
-        self._put("I", 4, v)
-
-    def i32(self, v: int) -> None:
-        self._put("i", 4, v)
-
-    def u64(self, v: int) -> None:
-        self._put("Q", 8, v)
-
-    def i64(self, v: int) -> None:
-        self._put("q", 8, v)
-
-    def f32(self, v: float) -> None:
-        self._put("f", 4, v)
-
-    def f64(self, v: float) -> None:
-        self._put("d", 8, v)
 
     def enum16(self, v: int) -> None:
         if not isinstance(v, int) or not 0 <= v <= 32767:
             raise EncodeError(RPC_X_ENUM_VALUE_OUT_OF_RANGE,
                               f"16-bit enum value {v!r} is outside 0..32767")
-        self._put("H", 2, v)
+        self.u16(v)
 
     def enum32(self, v: int) -> None:
         """A [v1_enum]: any value that fits 32 bits, signed or unsigned."""
-        self._put("i" if isinstance(v, int) and v < 0 else "I", 4, v)
-
-    conformance = u32
+        (self.i32 if isinstance(v, int) and v < 0 else self.u32)(v)
 
     def variance(self, offset: int, actual: int) -> None:
-        self._put("I", 4, offset)
-        self._put("I", 4, actual)
+        self.align(4)
+        try:
+            self.buf += _LE2I.pack(offset, actual)
+        except struct.error as exc:
+            raise self._bad("offset and count", (offset, actual), exc) from None
 
     def fixed(self, f: Fixed, *values: Any) -> None:
         buf = self.buf
@@ -580,7 +517,7 @@ class NdrWriter:
         """Number a unique referent now (as it is marshalled) and patch its slot."""
         ref = self.next_unique
         self.next_unique = ref + 4
-        _LE["I"].pack_into(self.buf, slot, ref)
+        _PACK_U32_INTO(self.buf, slot, ref)
         return ref
 
     def full(self, slot: int, obj: Any) -> bool:
@@ -588,16 +525,16 @@ class NdrWriter:
         key = id(obj)
         known = self.full_ids.get(key)
         if known is not None:
-            _LE["I"].pack_into(self.buf, slot, known[0])
+            _PACK_U32_INTO(self.buf, slot, known[0])
             return False
         ref = self.next_full
         self.next_full = ref + 1
         self.full_ids[key] = (ref, obj)  # holding obj keeps its id() unique
-        _LE["I"].pack_into(self.buf, slot, ref)
+        _PACK_U32_INTO(self.buf, slot, ref)
         return True
 
     def patch_u32(self, pos: int, value: int) -> None:
-        _LE["I"].pack_into(self.buf, pos, value)
+        _PACK_U32_INTO(self.buf, pos, value)
 
     # -- nesting ------------------------------------------------------------------------------
     def enter(self) -> None:
@@ -609,6 +546,3 @@ class NdrWriter:
         self.depth -= 1
 
 
-_NAMES = {"B": "unsigned 8-bit", "b": "signed 8-bit", "H": "unsigned 16-bit",
-          "h": "signed 16-bit", "I": "unsigned 32-bit", "i": "signed 32-bit",
-          "Q": "unsigned 64-bit", "q": "signed 64-bit", "f": "float", "d": "double"}
