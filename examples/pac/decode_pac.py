@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from pacfile import client_info, parse_pac  # noqa: E402
+from pacfile import PacFormatError, client_info, parse_pac  # noqa: E402
 
 from midlpy.compiler.api import load_module  # noqa: E402
 from midlpy.runtime import MesDecodeBufferHandleCreate, RpcError  # noqa: E402
@@ -47,7 +47,11 @@ def text(u) -> str:
 
 def main(argv: list[str]) -> int:
     path = Path(argv[0]) if argv else HERE / "ms_pac_example.bin"
-    pac = parse_pac(path.read_bytes())
+    try:
+        pac = parse_pac(path.read_bytes())
+    except (OSError, PacFormatError) as e:
+        print(f"{path}: {e}")
+        return 1
     mod = load_module(str(HERE / "pac.idl"), acf=str(HERE / "pac.acf"))
     print(f"{path.name}: PAC version {pac.Version}, {len(pac.Buffers)} buffers:",
           ", ".join(b.type_name for b in pac.Buffers))
