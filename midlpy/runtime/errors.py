@@ -35,8 +35,15 @@ STATUS_NAMES: dict[int, str] = {
     value: name for name, value in globals().items() if name.startswith("RPC_")
 }
 
-__all__ = [name for name in STATUS_NAMES.values()] + [
-    "STATUS_NAMES", "RpcError", "DecodeError", "EncodeError",
+__all__ = [
+    "RPC_S_OK", "RPC_X_SS_CONTEXT_MISMATCH", "RPC_S_OUT_OF_MEMORY", "RPC_S_INVALID_ARG",
+    "RPC_S_BUFFER_TOO_SMALL", "RPC_S_UNKNOWN_IF", "RPC_S_UNSUPPORTED_TRANS_SYN",
+    "RPC_S_INVALID_TAG", "RPC_S_INVALID_BOUND", "RPC_S_INTERNAL_ERROR",
+    "RPC_X_SS_IN_NULL_CONTEXT", "RPC_X_SS_CONTEXT_DAMAGED", "RPC_X_SS_HANDLES_MISMATCH",
+    "RPC_X_NULL_REF_POINTER", "RPC_X_ENUM_VALUE_OUT_OF_RANGE", "RPC_X_BYTE_COUNT_TOO_SMALL",
+    "RPC_X_BAD_STUB_DATA", "RPC_X_INVALID_BUFFER", "RPC_X_INVALID_ES_ACTION",
+    "RPC_X_WRONG_ES_VERSION", "RPC_X_WRONG_STUB_VERSION", "STATUS_NAMES", "RpcError",
+    "DecodeError", "EncodeError",
 ]
 
 

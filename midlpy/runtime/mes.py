@@ -207,7 +207,7 @@ def MesBufferHandleReset(handle: MesHandle, handle_style: int, operation: int,
     if handle_style == MES_FIXED_BUFFER_HANDLE:
         if buffer is None:
             raise RpcError(RPC_S_INVALID_ARG, "a fixed buffer handle needs a buffer")
-        mv = _readable(buffer) if operation == MES_DECODE else _writable(buffer)
+        mv: Any = _readable(buffer) if operation == MES_DECODE else _writable(buffer)
     elif handle_style == MES_DYNAMIC_BUFFER_HANDLE:
         if operation == MES_DECODE:
             raise RpcError(RPC_S_INVALID_ARG, "a dynamic buffer handle cannot decode")

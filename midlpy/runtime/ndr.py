@@ -238,7 +238,7 @@ class NdrReader:
         self.pos = (self.pos + size - 1) & -size
         chunk = self._take(n * size)
         if size == 1 or (self.big_endian != _NATIVE_LE and _NATIVE_OK):
-            return chunk.cast(code).tolist()  # stream order is native order: no conversion
+            return chunk.cast(code).tolist()  # type: ignore[call-overload]  # native order
         return list(struct.unpack(f"{'>' if self.big_endian else '<'}{n}{code}", chunk))
 
     def byte_array(self, n: int) -> bytes:
@@ -510,8 +510,11 @@ class NdrWriter:
         buf += b"\0\0\0\0"
         return pos
 
-    def null(self) -> None:
+    def null(self) -> int | None:
+        """Write a NULL referent id; returns None, so ``w.slot() if p else w.null()``
+        yields the slot to patch or None."""
         self.slot()
+        return None
 
     def unique(self, slot: int) -> int:
         """Number a unique referent now (as it is marshalled) and patch its slot."""

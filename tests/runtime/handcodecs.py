@@ -148,7 +148,7 @@ def write_EA(w: NdrWriter, v: EA) -> None:
     s1 = w.slot() if v.p1 is not None else w.null()
     s2 = w.slot() if v.p2 is not None else w.null()
     for ptr, slot in ((v.p1, s1), (v.p2, s2)):
-        if ptr is not None:
+        if ptr is not None and slot is not None:
             w.unique(slot)
             _write_EB_deferred(w, ptr, _write_EB_flat(w, ptr))
 
@@ -175,13 +175,13 @@ class Box:
 def write_F(w: NdrWriter, a: Box | None, b: Box | None) -> None:
     slots = [w.slot() if p is not None else w.null() for p in (a, b)]
     for p, slot in zip((a, b), slots):
-        if p is not None and w.full(slot, p):
+        if p is not None and slot is not None and w.full(slot, p):
             w.i32(p.value)
 
 
 def read_F(r: NdrReader) -> tuple:
     ids = (r.ref_id(), r.ref_id())
-    out = []
+    out: list[Box | None] = []
     for ref in ids:
         if ref == 0:
             out.append(None)

@@ -257,14 +257,20 @@ def test_wrong_procedure_header_stays_pending_for_dispatch() -> None:
     assert mes.decode_proc(d, IF_33, 0, _read_33) == (1, "B")
 
 
+def _find(pattern: str, text: str) -> str:
+    m = re.search(pattern, text)
+    assert m is not None, pattern
+    return m.group(1)
+
+
 def _wine(name: str) -> tuple[int, bytes, bytes]:
     """(procnum, the 56-byte header, the body) as dumped by Wine."""
     text = (VECTORS / "wine-proc" / f"proc.{name}.txt").read_text()
-    procnum = int(re.search(r"procnum (\d+)", text).group(1))
+    procnum = int(_find(r"procnum (\d+)", text))
     dump = text.split("buffer[0 .. 56+bodycount)")[1].split("next 8 bytes")[0]
     data = bytes.fromhex("".join(m for m in re.findall(r"^\s+[0-9a-f]{4}: ([0-9a-f ]+)$", dump,
                                                            re.M)))
-    count = int(re.search(r"\[0x34\] ([0-9a-f]{8})\s+body byte count", text).group(1), 16)
+    count = int(_find(r"\[0x34\] ([0-9a-f]{8})\s+body byte count", text), 16)
     assert len(data) == 56 + count
     return procnum, data[:56], data[56:]
 

@@ -59,7 +59,8 @@ def test_full_pointer_cycle_terminates_both_ways() -> None:
     # [ptr] struct N { long v; [ptr] struct N *next; } *top, with a two-node cycle.
     class N:
         def __init__(self, v: int) -> None:
-            self.v, self.next = v, None
+            self.v = v
+            self.next: N | None = None
 
     def write_chain(w: NdrWriter, node: N | None) -> None:
         slot = w.slot()
@@ -68,7 +69,8 @@ def test_full_pointer_cycle_terminates_both_ways() -> None:
             slot, node = w.slot(), node.next
 
     def read_chain(r: NdrReader) -> N | None:
-        first = prev = None
+        first: N | None = None
+        prev: N | None = None
         ref = r.ref_id()
         while ref:
             node = r.refs.get(ref)
@@ -91,8 +93,8 @@ def test_full_pointer_cycle_terminates_both_ways() -> None:
     # ids: a=1, b=2; b->next refers back to id 1 and sends no referent.
     assert bytes(w.buf) == bytes.fromhex("01000000 01000000 02000000 02000000 01000000")
     head = read_chain(NdrReader(bytes(w.buf)))
-    assert head is not None and head.v == 1 and head.next.v == 2
-    assert head.next.next is head
+    assert head is not None and head.next is not None
+    assert (head.v, head.next.v) == (1, 2) and head.next.next is head
 
 
 def _w2k12() -> tuple[bytes, dict]:

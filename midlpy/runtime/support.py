@@ -1,0 +1,77 @@
+"""Small helpers that generated modules call, kept out of the hot reader/writer classes."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .errors import (RPC_S_INVALID_ARG, RPC_S_INVALID_BOUND, RPC_S_INVALID_TAG,
+                     RPC_X_ENUM_VALUE_OUT_OF_RANGE, RPC_X_NULL_REF_POINTER, DecodeError,
+                     EncodeError)
+
+__all__ = ["exact_bytes", "utf16", "check_len", "check_enum16", "check_range", "null_ref",
+           "bad_tag", "encode_failure", "missing_hook", "bad_value"]
+
+
+def exact_bytes(b: Any, n: int) -> bytes:
+    """``b`` as bytes of length exactly ``n`` (a fixed byte array)."""
+    if not isinstance(b, (bytes, bytearray, memoryview)):
+        raise EncodeError(RPC_S_INVALID_ARG, f"expected bytes of length {n}, got {type(b).__name__}")
+    if len(b) != n:
+        raise EncodeError(RPC_S_INVALID_BOUND, f"expected {n} bytes, got {len(b)}")
+    return bytes(b)
+
+
+def utf16(s: Any) -> bytes:
+    """UTF-16LE code units of ``s`` (lone surrogates pass through, as decoded)."""
+    try:
+        return s.encode("utf-16-le", "surrogatepass")
+    except (AttributeError, UnicodeEncodeError) as exc:
+        raise EncodeError(RPC_S_INVALID_ARG, f"cannot encode {s!r} as UTF-16: {exc}") from None
+
+
+def check_len(actual: int, expected: int, what: str) -> None:
+    """The data's length disagrees with its correlated field: a clear error, not bad bytes."""
+    if actual != expected:
+        raise EncodeError(RPC_S_INVALID_BOUND,
+                          f"{what} says {expected} elements but the value has {actual}")
+
+
+def check_enum16(v: Any) -> None:
+    if not isinstance(v, int) or not 0 <= v <= 32767:
+        raise EncodeError(RPC_X_ENUM_VALUE_OUT_OF_RANGE,
+                          f"16-bit enum value {v!r} is outside 0..32767")
+
+
+def check_range(v: Any, lo: int, hi: int) -> None:
+    if not isinstance(v, (int, float)) or not lo <= v <= hi:
+        raise EncodeError(RPC_S_INVALID_BOUND, f"value {v!r} is outside [range({lo}, {hi})]")
+
+
+def null_ref() -> EncodeError:
+    return EncodeError(RPC_X_NULL_REF_POINTER, "a [ref] pointer is None")
+
+
+def bad_tag(r: Any, d: int) -> DecodeError:
+    return r.error(RPC_S_INVALID_TAG, f"union discriminant {d} selects no arm")
+
+
+def bad_value(message: str) -> EncodeError:
+    return EncodeError(RPC_S_INVALID_ARG, message)
+
+
+def encode_failure(exc: BaseException) -> EncodeError:
+    """A Python error raised while encoding a user value, as an EncodeError."""
+    if isinstance(exc, EncodeError):
+        return exc
+    return EncodeError(RPC_S_INVALID_ARG, f"{type(exc).__name__}: {exc}")
+
+
+def missing_hook(name: str) -> Callable[..., Any]:
+    """The default for a conversion hook the user has not supplied yet."""
+
+    def hook(*_: Any) -> Any:
+        raise EncodeError(RPC_S_INVALID_ARG,
+                          f"conversion hook {name} is not set: assign module.{name} = function")
+
+    hook.__name__ = name
+    return hook
