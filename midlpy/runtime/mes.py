@@ -58,6 +58,7 @@ __all__ = [
     "MesDecodeIncrementalHandleCreate", "MesBufferHandleReset", "MesIncrementalHandleReset",
     "MesHandleFree", "MesInqProcEncodingId",
     "encode_type", "decode_type", "align_size_type", "free_type", "encode_proc", "decode_proc",
+    "pickle_type", "unpickle_type",
 ]
 
 MES_ENCODE = 0
@@ -403,6 +404,19 @@ def align_size_type(h: MesHandle, write: Callable, value: Any, primitive: bool =
 def free_type(h: MesHandle, value: Any) -> None:
     """``T_Free``: Python frees memory itself; only the handle is checked."""
     _live(h)
+
+
+def pickle_type(write: Callable, value: Any, primitive: bool = False) -> bytes:
+    """One-shot type pickle (common header, record): what a fresh dynamic handle holds."""
+    h = MesEncodeDynBufferHandleCreate()
+    encode_type(h, write, value, primitive)
+    return bytes(h._buf)
+
+
+def unpickle_type(data: Any, read: Callable, primitive: bool = False) -> Any:
+    """One-shot decode of the first type pickle in ``data`` (trailing bytes are ignored,
+    as a Windows decoding handle would leave them for the next decode)."""
+    return decode_type(MesDecodeBufferHandleCreate(data), read, primitive)
 
 
 def decode_type(h: MesHandle, read: Callable, primitive: bool = False) -> Any:

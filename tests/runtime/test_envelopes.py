@@ -322,3 +322,10 @@ def test_wine_encapsulated_union_body_with_hand_codec() -> None:
     assert h.buffer == header + body + bytes(2)
     d = MesDecodeBufferHandleCreate(header + body)
     assert mes.decode_proc(d, WINE_IF, procnum, read_eu) == (1, 0x1234)
+
+
+def test_one_shot_helpers() -> None:
+    assert mes.pickle_type(hc.write_D, hc.D(1, 5, "ab")) == EX_23_D
+    assert mes.unpickle_type(EX_23_D, hc.read_D) == hc.D(1, 5, "ab")
+    assert mes.pickle_type(lambda w, v: w.i32(v), 0x11223344, primitive=True) == \
+        H("01100800cccccccc 4433221100000000")

@@ -6,8 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from midlpy.runtime import MesDecodeBufferHandleCreate, MesEncodeDynBufferHandleCreate, mes
+from midlpy.runtime import (
+    DecodeError,
+    EncodeError,
+    MesDecodeBufferHandleCreate,
+    MesEncodeDynBufferHandleCreate,
+    mes,
+)
 from midlpy.runtime.ndr import NdrReader, NdrWriter
 
 from . import handcodecs as hc
@@ -156,3 +164,27 @@ def test_samba_logon_info_decodes_and_reencodes_same_length(path: Path) -> None:
     for i in differing:  # only inside 4-byte ids of the 0x0002xxxx form
         start = i & ~3
         assert out[start + 2:start + 4] == b"\x02\x00" == data[start + 2:start + 4]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_mutated_windows_buffer_decodes_or_raises_decode_error(data: st.DataObject) -> None:
+    original, _ = _w2k12()
+    buf = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(buf) - 1))
+        buf[i] = data.draw(st.integers(0, 255))
+    if data.draw(st.booleans()):
+        del buf[data.draw(st.integers(0, len(buf))):]
+    try:
+        mes.unpickle_type(bytes(buf), read_pkvi)
+    except DecodeError:
+        pass
+
+
+def test_writer_depth_limit_is_an_encode_error() -> None:
+    w = NdrWriter(max_depth=3)
+    for _ in range(3):
+        w.enter()
+    with pytest.raises(EncodeError):
+        w.enter()
