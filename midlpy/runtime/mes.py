@@ -31,6 +31,7 @@ handle's output and ``encoded_size`` as they were.
 from __future__ import annotations
 
 import struct
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are strings
     from typing import Any, Callable

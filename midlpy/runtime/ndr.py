@@ -1,9 +1,10 @@
 """NDR20 primitives: a reader and a writer over one stream, alignment from its start.
 
-Generated code calls these per value, so they are written for speed: precompiled
-``struct.Struct`` objects bound once per reader, ``__slots__``, memoryview slices, and
-bulk conversion for arrays of primitives. The reader honours the stream's byte order
-(``big_endian``); the writer always writes little-endian.
+Generated code calls these per value, so they are written for speed: every scalar
+method closes over its own precompiled ``struct.Struct`` (no lookups per call),
+``__slots__``, memoryview slices instead of copies, and one bulk conversion per array of
+primitives. The reader honours the stream's byte order (big-endian data gets a reader
+subclass with its own specialised methods); the writer always writes little-endian.
 
 Every reader method raises :class:`DecodeError` with a Windows status and never lets a
 ``struct.error``/``IndexError``/``UnicodeDecodeError``/``MemoryError`` out, and no
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import struct
 import sys
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are strings
     from typing import Any, Sequence
@@ -210,6 +212,8 @@ class NdrReader:
 
     def check_count(self, n: int, min_elem_size: int) -> None:
         """Fail unless ``n * min_elem_size`` bytes remain (call before sizing by ``n``)."""
+        if n < 0:
+            raise DecodeError(RPC_S_INVALID_BOUND, f"negative count {n}", self.pos)
         if n * min_elem_size > len(self.buf) - self.pos:
             raise DecodeError(
                 RPC_X_BAD_STUB_DATA,
@@ -229,6 +233,8 @@ class NdrReader:
         end = pos + nbytes
         if end > len(self.buf):
             raise self._short(pos, nbytes)
+        if nbytes < 0:  # a count computed by generated code (last_is - first_is + 1)
+            raise DecodeError(RPC_S_INVALID_BOUND, f"negative count {nbytes}", pos)
         self.pos = end
         return self.buf[pos:end]
 

@@ -75,3 +75,14 @@ def missing_hook(name: str) -> Callable[..., Any]:
 
     hook.__name__ = name
     return hook
+
+
+def elem_count(x: Any, wide: bool) -> int:
+    """Elements in an array value: UTF-16 code units for a wide string, else its length."""
+    if wide and isinstance(x, str):
+        return len(utf16(x)) // 2
+    try:
+        return len(x)
+    except TypeError:
+        raise EncodeError(RPC_S_INVALID_ARG,
+                          f"expected a sequence, got {type(x).__name__}") from None

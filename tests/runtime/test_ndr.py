@@ -348,3 +348,13 @@ def test_error_offset_points_at_the_failing_field() -> None:
     with pytest.raises(DecodeError) as ei:
         r.u32()
     assert ei.value.offset == 4
+
+
+def test_negative_counts_are_invalid_bound() -> None:
+    for call in (lambda r: r.prim_array("I", -1), lambda r: r.byte_array(-3),
+                 lambda r: r.check_count(-1, 4)):
+        r = NdrReader(bytes(16))
+        r.pos = 8
+        with pytest.raises(DecodeError) as ei:
+            call(r)
+        assert ei.value.status == RPC_S_INVALID_BOUND and r.pos == 8
