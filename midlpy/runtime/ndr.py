@@ -29,7 +29,8 @@ from .errors import (
     EncodeError,
 )
 
-__all__ = ["NdrReader", "NdrWriter", "Fixed", "ContextHandle", "DEFAULT_MAX_DEPTH"]
+__all__ = ["NdrReader", "NdrWriter", "Fixed", "ContextHandle", "DEFAULT_MAX_DEPTH",
+           "exact_bytes"]
 
 #: Nesting allowed before decoding stops with DecodeError; low enough that generated code
 #: (a few frames per level) stays clear of Python's default recursion limit of 1000.
@@ -69,6 +70,20 @@ class Fixed:
 
     def __repr__(self) -> str:
         return f"Fixed({self.fmt!r}, align={self.align})"
+
+
+def exact_bytes(value: Any, n: int) -> bytes:
+    """``value`` as exactly ``n`` bytes, for a fixed byte array packed by a ``Fixed`` run
+    (``struct``'s ``s`` would silently pad or cut it)."""
+    try:
+        if isinstance(value, int):  # bytes(5) would be five zeros
+            raise TypeError("an int is not a byte string")
+        b = bytes(value)
+    except TypeError as exc:
+        raise EncodeError(RPC_S_INVALID_ARG, f"cannot encode {value!r} as bytes: {exc}") from None
+    if len(b) != n:
+        raise EncodeError(RPC_S_INVALID_BOUND, f"a fixed array of {n} bytes got {len(b)}")
+    return b
 
 
 class ContextHandle:

@@ -358,3 +358,14 @@ def test_negative_counts_are_invalid_bound() -> None:
         with pytest.raises(DecodeError) as ei:
             call(r)
         assert ei.value.status == RPC_S_INVALID_BOUND and r.pos == 8
+
+
+def test_exact_bytes_for_fixed_byte_arrays() -> None:
+    from midlpy.runtime.ndr import exact_bytes
+
+    assert exact_bytes(bytearray(b"abcd"), 4) == b"abcd"
+    for bad, status in ((b"abc", RPC_S_INVALID_BOUND), (b"abcde", RPC_S_INVALID_BOUND),
+                        (4, RPC_S_INVALID_ARG), ("abcd", RPC_S_INVALID_ARG)):
+        with pytest.raises(EncodeError) as ei:
+            exact_bytes(bad, 4)
+        assert ei.value.status == status
