@@ -10,7 +10,7 @@ PROBE = r"""
 import json, sys
 before = set(sys.modules)
 import midlpy.runtime
-import midlpy.runtime.mes, midlpy.runtime.ndr, midlpy.runtime.errors
+import midlpy.runtime.mes, midlpy.runtime.ndr, midlpy.runtime.errors, midlpy.runtime.support
 new = sorted(set(sys.modules) - before)
 print(json.dumps(new))
 """
@@ -25,7 +25,7 @@ def test_runtime_imports_only_the_standard_library() -> None:
                if name.split(".")[0] not in sys.stdlib_module_names
                and not (name == "midlpy" or name.startswith("midlpy.runtime"))]
     assert foreign == []
-    for heavy in ("lark", "jinja2", "click", "midlpy.compiler", "uuid"):
+    for heavy in ("lark", "jinja2", "click", "midlpy.compiler", "uuid", "typing", "re"):
         assert heavy not in loaded
 
 
