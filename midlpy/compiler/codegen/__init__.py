@@ -1,0 +1,316 @@
+"""Code generation: one Python module per IDL file, rendered from ``templates/``.
+
+This module builds a *view* of each module model (names, annotations, defaults, the
+codec functions emitted by :mod:`emit`) and renders ``module.py.j2`` with it. Output is
+deterministic: it depends only on the input files (named by their relative paths) and
+midlpy's version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import PurePath
+from typing import Any
+
+from midlpy.compiler import model
+from midlpy.compiler.codegen.emit import ModuleEmitter
+from midlpy.compiler.model import (FULL, REF, Array, ContextHandle, Convert, EnumRef, Pointer,
+                                   Prim, StructRef, UnionRef, WireType)
+
+GENERATOR = "midlpy"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    from midlpy._resources import resource_dir
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined, autoescape=False)
+    env.filters["pystr"] = _pystr
+    return env
+
+
+def _pystr(text: str) -> str:
+    """A Python string literal for any text (quotes, backslashes, newlines escaped)."""
+    return repr(str(text))
+
+
+@dataclass
+class FieldView:
+    name: str
+    annotation: str
+    default: str
+    comment: str
+
+
+@dataclass
+class ClassView:
+    kind: str  # "struct", "union", "enum"
+    name: str
+    doc: str
+    fields: list[FieldView] = field(default_factory=list)
+    members: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class RoutineView:
+    name: str
+    encode: bool
+    decode: bool
+    annotation: str
+    handle_param: str  # "h, " or ""
+    handle_expr: str  # "h" or the implicit handle name
+    primitive: bool
+
+
+def generate(program: model.ProgramModel) -> list[Any]:
+    from midlpy.compiler.api import GeneratedFile
+
+    recursive = _recursive_defs(program)
+    out = []
+    for mod in program.modules:
+        text = render_module(mod, recursive)
+        out.append(GeneratedFile(f"{mod.module_name}.py", text, mod.module_name))
+    return out
+
+
+def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
+    from midlpy import __version__
+
+    def ref(d: model.NamedType, kind: str) -> str:
+        base = {"": d.name, "_dec": f"_dec_{d.name}", "_enc": f"_enc_{d.name}",
+                "_member": f"_{d.name}_member"}[kind]
+        if d.module is not None and d.module is not mod:
+            return f"_m_{d.module.module_name}.{base}"
+        return base
+
+    em = ModuleEmitter(ref=ref, recursive=recursive)
+    classes: list[ClassView] = []
+    codecs: list[str] = []
+    for d in mod.types:
+        classes.append(_class_view(d, ref))
+        if isinstance(d, model.StructDef):
+            codecs.append(em.dec_struct(d))
+            codecs.append(em.enc_struct(d))
+        elif isinstance(d, model.UnionDef):
+            codecs.append(em.dec_union(d))
+            codecs.append(em.enc_union(d))
+
+    routines: list[RoutineView] = []
+    implicit = next((i.implicit_handle for i in mod.interfaces if i.implicit_handle), None)
+    for p in mod.pickled:
+        type_name = _type_name(p.type, p.name)
+        if p.decode:
+            codecs.append(em.top_reader(p.name, p.type, type_name))
+        if p.encode:
+            codecs.append(em.top_writer(p.name, p.type, type_name))
+        routines.append(RoutineView(
+            p.name, p.encode, p.decode, _annotation(p.type, ref),
+            handle_param="" if implicit else "h, ", handle_expr=implicit or "h",
+            primitive=p.primitive))
+
+    hooks = sorted({h for d in mod.types for h in _hooks_of(d)} |
+                   {h for p in mod.pickled for h in _hooks_in(p.type)})
+    sources = [PurePath(mod.idl_path).name]
+    if mod.acf_path:
+        sources.append(PurePath(mod.acf_path).name)
+    env = _environment()
+    text = env.get_template("module.py.j2").render(
+        version=__version__, sources=sources, module=mod,
+        imports=[m.module_name for m in mod.imports],
+        consts=[(c.pyname, _literal(c.value)) for c in mod.consts],
+        classes=classes, fixed=em.fixed_defs, codecs=codecs, routines=routines,
+        implicit_handle=implicit, hooks=hooks,
+        exports=sorted({c.name for c in classes} | {c.pyname for c in mod.consts}
+                       | {f"{r.name}_{op}" for r in routines for op in
+                          (["AlignSize", "Encode"] if r.encode else [])
+                          + (["Decode", "Free"] if r.decode else [])}
+                       | ({implicit} if implicit else set()) | set(hooks)))
+    return text.rstrip("\n") + "\n"
+
+
+def _literal(v: int | float | str) -> str:
+    return repr(v)
+
+
+def _type_name(t: WireType, fallback: str) -> str:
+    if isinstance(t, Pointer):
+        return _type_name(t.target, fallback)
+    if isinstance(t, StructRef):
+        return t.struct.idl_name
+    if isinstance(t, UnionRef):
+        return t.union.idl_name
+    return fallback
+
+
+def _class_view(d: model.NamedType, ref: Any) -> ClassView:
+    where = f"{PurePath(d.span.file).name}:{d.span.line}"
+    if isinstance(d, model.EnumDef):
+        members = []
+        seen: set[str] = set()
+        for name, value in d.members:
+            py = name if name not in ("name", "value", "mro") and not name.startswith("_") else name + "_"
+            if py in seen:
+                continue
+            seen.add(py)
+            members.append((py, value))
+        return ClassView("enum", d.name, f"enum {d.idl_name} ({where})", members=members)
+    if isinstance(d, model.StructDef):
+        fields = [FieldView(f.pyname, _annotation(f.type, ref), _default(f.type, ref),
+                            _describe(f.type)) for f in d.fields]
+        return ClassView("struct", d.name, f"struct {d.idl_name} ({where})", fields)
+    fields = [FieldView(d.discriminant, "int | None", "None", "discriminant")]
+    for arm in d.arms:
+        if arm.field is not None:
+            cases = "default" if arm.is_default else ", ".join(map(str, arm.cases))
+            fields.append(FieldView(arm.field.pyname,
+                                    _annotation(arm.field.type, ref) + " | None", "None",
+                                    f"case {cases}"))
+    kind = "encapsulated union" if d.encapsulated else "union"
+    return ClassView("union", d.name, f"{kind} {d.idl_name} ({where})", fields)
+
+
+def _annotation(t: WireType, ref: Any) -> str:
+    if isinstance(t, Prim):
+        return {"boolean": "bool", "float": "float", "double": "float"}.get(t.name, "int")
+    if isinstance(t, EnumRef):
+        return f"{ref(t.enum, '')} | int"
+    if isinstance(t, Pointer):
+        inner = _annotation(t.target, ref)
+        return inner if t.kind == REF else f"{inner} | None"
+    if isinstance(t, Array):
+        el = t.element
+        if isinstance(el, Prim) and el.name == "wchar" or t.string:
+            return "str"
+        if isinstance(el, Prim) and el.name in ("byte", "char", "uchar"):
+            return "bytes"
+        return f"list[{_annotation(el, ref)}]"
+    if isinstance(t, StructRef):
+        return ref(t.struct, "")
+    if isinstance(t, UnionRef):
+        return ref(t.union, "")
+    if isinstance(t, ContextHandle):
+        return "_ndr.ContextHandle | None"
+    return "Any"
+
+
+def _default(t: WireType, ref: Any) -> str:
+    if isinstance(t, Prim):
+        return {"boolean": "False", "float": "0.0", "double": "0.0"}.get(t.name, "0")
+    if isinstance(t, EnumRef):
+        return "0"
+    if isinstance(t, Array):
+        ann = _annotation(t, ref)
+        if ann == "str":
+            return '""'
+        if ann == "bytes":
+            return f"bytes({t.fixed})" if t.fixed and not t.varying else 'b""'
+        if t.fixed and not t.varying and isinstance(t.element, (Prim, EnumRef)):
+            zero = _default(t.element, ref)
+            return f"_field(default_factory=lambda: [{zero}] * {t.fixed})"
+        return "_field(default_factory=list)"
+    if isinstance(t, StructRef):
+        return f"_field(default_factory=lambda: {ref(t.struct, '')}())"
+    if isinstance(t, UnionRef):
+        return f"_field(default_factory=lambda: {ref(t.union, '')}())"
+    return "None"
+
+
+def _describe(t: WireType) -> str:
+    """A short IDL-ish note on the wire form, for the field comment."""
+    if isinstance(t, Pointer):
+        return f"[{t.kind}] pointer to {_describe(t.target)}"
+    if isinstance(t, Array):
+        parts = []
+        if t.string:
+            parts.append("string")
+        if t.fixed is not None:
+            parts.append(f"[{t.fixed}]")
+        if t.conformant:
+            parts.append("conformant")
+        if t.varying and not t.string:
+            parts.append("varying")
+        return " ".join(parts) + f" array of {_describe(t.element)}"
+    if isinstance(t, Prim):
+        return t.name
+    if isinstance(t, EnumRef):
+        return f"enum {t.enum.idl_name}"
+    if isinstance(t, StructRef):
+        return t.struct.idl_name
+    if isinstance(t, UnionRef):
+        return t.union.idl_name
+    if isinstance(t, ContextHandle):
+        return "context handle"
+    if isinstance(t, Convert):
+        return f"[{t.kind}] {_describe(t.wire)}"
+    return ""
+
+
+def _hooks_in(t: WireType) -> set[str]:
+    if isinstance(t, Convert):
+        return {t.to_wire, t.from_wire} | _hooks_in(t.wire)
+    if isinstance(t, Pointer):
+        return _hooks_in(t.target)
+    if isinstance(t, Array):
+        return _hooks_in(t.element)
+    return set()
+
+
+def _hooks_of(d: model.NamedType) -> set[str]:
+    out: set[str] = set()
+    if isinstance(d, model.StructDef):
+        for f in d.fields:
+            out |= _hooks_in(f.type)
+    elif isinstance(d, model.UnionDef):
+        for a in d.arms:
+            if a.field:
+                out |= _hooks_in(a.field.type)
+    return out
+
+
+def _recursive_defs(program: model.ProgramModel) -> set[int]:
+    """Definitions that can reach themselves (their decoders track nesting depth)."""
+    edges: dict[int, list[model.NamedType]] = {}
+
+    def refs(t: WireType) -> list[model.NamedType]:
+        if isinstance(t, StructRef):
+            return [t.struct]
+        if isinstance(t, UnionRef):
+            return [t.union]
+        if isinstance(t, Pointer):
+            return refs(t.target)
+        if isinstance(t, Array):
+            return refs(t.element)
+        if isinstance(t, Convert):
+            return refs(t.wire)
+        return []
+
+    defs = [d for m in program.modules for d in m.types]
+    for d in defs:
+        out: list[model.NamedType] = []
+        if isinstance(d, model.StructDef):
+            for f in d.fields:
+                out += refs(f.type)
+        elif isinstance(d, model.UnionDef):
+            for a in d.arms:
+                if a.field:
+                    out += refs(a.field.type)
+        edges[id(d)] = out
+    result: set[int] = set()
+    for d in defs:
+        stack, seen = list(edges[id(d)]), set()
+        while stack:
+            x = stack.pop()
+            if x is d:
+                result.add(id(d))
+                break
+            if id(x) in seen:
+                continue
+            seen.add(id(x))
+            stack.extend(edges.get(id(x), []))
+    return result

@@ -1,0 +1,191 @@
+"""Semantic passes: from the parsed program (AST) to the resolved model.
+
+The passes, in order (each a small module of its own):
+
+1. ``scope.collect``   — every declaration of every file into one C-like namespace
+2. ``acf.merge``       — ACF attributes checked against the IDL and keyed by name
+3. ``resolve``         — typedefs, structs, unions, enums into wire types; constants
+4. ``layout.compute``  — NDR20 alignment, fixed sizes, conformance, deferral
+5. ``checks``          — correlation expressions and pickling rules, reported together
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from midlpy.compiler import ast, model
+from midlpy.compiler.sema import acf as acf_pass
+from midlpy.compiler.sema import checks, layout
+from midlpy.compiler.sema.naming import module_name, pyname
+from midlpy.compiler.sema.resolve import HANDLE, Handle, Resolver
+from midlpy.compiler.sema.scope import attr, collect
+from midlpy.diagnostics import Diagnostics
+
+
+def analyse(program: Any, diags: Diagnostics) -> model.ProgramModel | None:
+    """Build the model of ``program`` (a ``frontend.Program``); errors go to ``diags``."""
+    files: list[ast.IdlFile] = list(program.files.values())
+    root: ast.IdlFile = program.root
+    if root.path not in program.files:
+        files.append(root)
+    scope = collect(files, diags)
+    root_ifaces = [i for i, o in scope.interfaces if o.file == root.path]
+    acf = acf_pass.merge(program.acf, root_ifaces, scope, diags)
+    default_pd = None
+    for iface in root_ifaces:
+        a = attr(iface.attrs, "pointer_default")
+        if a and a.args and isinstance(a.args[0], ast.Name):
+            default_pd = a.args[0].id
+    res = Resolver(scope, diags, default_pd, acf.typedefs)
+
+    for td in scope.typedef_order:
+        res.typedef_type(td.name)
+    for body in scope.bodies:
+        res.body_def(body.node, body.origin, body.typedef_attrs)
+
+    modules: dict[str, model.ModuleModel] = {}
+    for f in files:
+        modules[f.path] = model.ModuleModel(f.path, module_name(PurePath(f.path).stem))
+    for f in files:
+        for imp in program.imports.get(f.path, ()):
+            if imp in modules and imp != f.path:
+                modules[f.path].imports.append(modules[imp])
+    if program.acf is not None:
+        modules[root.path].acf_path = program.acf.path
+
+    _assign_types(res, modules)
+    _assign_consts(res, scope, modules)
+    all_defs = [d for m in modules.values() for d in m.types]
+    layout.compute(all_defs)
+
+    root_mod = modules[root.path]
+    _pickled(res, scope, acf, root_ifaces, root_mod, diags)
+    _interfaces(res, scope, acf, root_ifaces, root_mod, diags)
+    checks.run(all_defs, root_mod, diags)
+    if diags.has_errors:
+        return None
+    ordered = [modules[f.path] for f in files]
+    return model.ProgramModel(root_mod, ordered)
+
+
+def _assign_types(res: Resolver, modules: dict[str, model.ModuleModel]) -> None:
+    taken: dict[str, set[str]] = {path: set() for path in modules}
+    items = sorted(res.defs.items(), key=lambda kv: (kv[1].span.file, kv[1].span.line,
+                                                     kv[1].span.col))
+    for key, d in items:
+        path = res.def_origin[key].file
+        mod = modules.get(path) or next(iter(modules.values()))
+        name = pyname(d.name)
+        while name in taken.setdefault(path, set()):
+            name += "_"
+        taken[path].add(name)
+        d.name = name
+        d.module = mod
+        mod.types.append(d)
+
+
+def _assign_consts(res: Resolver, scope: Any, modules: dict[str, model.ModuleModel]) -> None:
+    for name, entry in scope.consts.items():
+        value = res.const_value(name)
+        if value is None or entry.origin.file not in modules:
+            continue
+        modules[entry.origin.file].consts.append(
+            model.ConstDef(name, pyname(name), value, entry.span))
+
+
+def _pickled(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: list[ast.Interface],
+             root: model.ModuleModel, diags: Diagnostics) -> None:
+    wanted: dict[str, tuple[bool, bool, bool]] = {}  # name -> (encode, decode, explicit)
+    if acf.encode or acf.decode:
+        for td in scope.typedef_order:
+            if td.origin.interface in root_ifaces:
+                wanted[td.name] = (acf.encode, acf.decode, False)
+    for name, attrs in acf.typedefs.items():
+        enc, dec = attr(attrs, "encode") is not None, attr(attrs, "decode") is not None
+        if enc or dec:
+            wanted[name] = (enc, dec, True)
+    if not wanted:
+        return
+    if acf.implicit_handle() is None and attr(acf.interface_attrs, "explicit_handle") is None:
+        diags.error("no-serialization-handle",
+                    "types are pickled but the ACF gives no way to get a serialization handle: "
+                    "add [explicit_handle] or [implicit_handle(handle_t name)] to the ACF "
+                    "interface", acf.span or next(iter(acf.typedef_spans.values()), None))
+        return
+    for name, (enc, dec, explicit) in wanted.items():
+        t = res.typedef_type(name)
+        span = acf.typedef_spans.get(name) or scope.typedefs[name].span
+        problem = _unpicklable(t)
+        if problem:
+            if explicit:
+                diags.error("cannot-pickle", f"type '{name}' cannot be pickled: {problem}", span)
+            continue
+        root.pickled.append(model.Pickled(name, t, enc, dec, span,  # type: ignore[arg-type]
+                                          primitive=isinstance(t, (model.Prim, model.EnumRef))))
+
+
+def _unpicklable(t: Any) -> str | None:
+    if t is None or isinstance(t, Handle):
+        return "it has no wire representation"
+    if isinstance(t, model.ContextHandle):
+        return "context handles cannot be pickled"
+    if isinstance(t, model.StructRef) and t.struct.conformant:
+        return ("top-level conformance is not allowed with [encode] or [decode]; pickle a "
+                "[unique] pointer typedef to it instead")
+    if isinstance(t, model.Array) and (t.conformant or t.varying):
+        return ("top-level conformance or variance is not allowed with [encode] or [decode]; "
+                "pickle a [unique] pointer typedef to it instead")
+    if isinstance(t, model.UnionRef) and not t.union.encapsulated:
+        return "a non-encapsulated union needs a [switch_is] and cannot be pickled alone"
+    return None
+
+
+def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: list[ast.Interface],
+                root: model.ModuleModel, diags: Diagnostics) -> None:
+    for iface in root_ifaces:
+        u = attr(iface.attrs, "uuid")
+        uid = None
+        if u and u.args and isinstance(u.args[0], ast.UuidLit):
+            uid = uuid.UUID(u.args[0].text)
+        version = (0, 0)
+        v = attr(iface.attrs, "version")
+        if v and v.args and isinstance(v.args[0], (ast.Num, ast.FloatNum)):
+            text = v.args[0].text
+            major, _, minor = text.partition(".")
+            version = (int(major or 0), int(minor or 0))
+        idef = model.InterfaceDef(iface.name, uid, version, [], iface.span,
+                                  implicit_handle=acf.implicit_handle(),
+                                  explicit_handle=attr(acf.interface_attrs, "explicit_handle")
+                                  is not None)
+        opnum = 0
+        for entry in scope.operations:
+            if entry.interface is not iface:
+                continue
+            op = entry.node
+            params = []
+            for i, p in enumerate(op.params):
+                pname = p.declarator.name or f"arg{i}"
+                t = res.resolve(p.type, p.declarator.ops, p.attrs + acf.params.get((op.name, pname), ()),
+                                entry.origin, context="param", name=f"{op.name}_{pname}",
+                                span=p.span)
+                if t is None and not p.declarator.ops:
+                    continue  # (void)
+                din = attr(p.attrs, "in") is not None
+                dout = attr(p.attrs, "out") is not None
+                if not din and not dout:
+                    din = True
+                params.append(model.ParamDef(pname, pyname(pname), t if t is not None else HANDLE,  # type: ignore[arg-type]
+                                             din, dout, p.span, is_handle=isinstance(t, Handle)))
+            ret = res.resolve(op.return_type, op.return_ops, (), entry.origin, context="return",
+                              name=op.name, span=op.span)
+            oattrs = acf.operations.get(op.name, ())
+            idef.procs.append(model.ProcDef(
+                op.name, opnum, params, None if isinstance(ret, Handle) else ret, op.span,
+                encode=acf.encode or attr(oattrs, "encode") is not None,
+                decode=acf.decode or attr(oattrs, "decode") is not None,
+                explicit_handle=idef.explicit_handle or attr(oattrs, "explicit_handle") is not None))
+            opnum += 1
+        idef.pickling_only = all(p.encode or p.decode for p in idef.procs)
+        root.interfaces.append(idef)

@@ -1,0 +1,1190 @@
+"""Emit the straight-line decode and encode functions of one module.
+
+For every struct ``S``: ``_dec_S(r[, mc])`` reads its flat part and returns the
+dataclass (pointer fields still holding referent ids when ``S`` has deferred parts);
+``_dec_S_deferred(r, v)`` then replaces each id by its referent, in member order, as NDR
+defers them. The encoders mirror them: ``_enc_S(w, v)`` writes the flat part and returns
+the positions of its referent-id slots, ``_enc_S_deferred(w, v, slots)`` marshals the
+referents, numbering each id as its referent is written (the Windows order). Unions get
+the same pair. Conformance counts are read or written by whoever holds the conformant
+struct (its pointer, or the outermost struct that hoists them), and passed in as ``mc``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from midlpy.compiler import model
+from midlpy.compiler.codegen.exprs import render
+from midlpy.compiler.codegen.plan import Inline, Leaf, fmt_of, inline
+from midlpy.compiler.model import (FULL, REF, UNIQUE, Array, ContextHandle, Convert, Corr,
+                                   EnumRef, Pointer, Prim, StructRef, UnionRef, WireType)
+from midlpy.compiler.sema import layout
+
+_PRIM_METHOD = {"boolean": "boolean", "byte": "u8", "char": "u8", "uchar": "u8", "int8": "i8",
+                "uint8": "u8", "wchar": "u16", "int16": "i16", "uint16": "u16", "int32": "i32",
+                "uint32": "u32", "int64": "i64", "uint64": "u64", "float": "f32",
+                "double": "f64"}
+_ENCODE_ERRORS = "(TypeError, ValueError, AttributeError, OverflowError, KeyError)"
+
+
+class Code:
+    """Lines of Python with indentation and fresh local names."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.level = 0
+        self._n = 0
+
+    def __call__(self, line: str) -> None:
+        self.lines.append("    " * self.level + line)
+
+    def indent(self) -> "Code":
+        self.level += 1
+        return self
+
+    def dedent(self) -> None:
+        self.level -= 1
+
+    def tmp(self, prefix: str = "t") -> str:
+        self._n += 1
+        return f"{prefix}{self._n}"
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass
+class Deferred:
+    """A member whose referents come after the flat part.
+
+    ``acc`` is the Python expression of the member's value (an attribute path);
+    ``owner`` the expression of the struct holding the member (its siblings are the
+    names a correlation expression may use); ``slot`` (encode) the expression of the
+    referent-id slot or of the member's own slot tuple."""
+
+    acc: str
+    type: WireType
+    owner: str
+    field: str
+    slot: str = ""
+
+
+@dataclass
+class ModuleEmitter:
+    """Emits the codec functions of one module; ``ref`` names a definition (possibly in
+    an imported module) and ``fixed`` registers a precompiled run."""
+
+    ref: Callable[[model.NamedType, str], str]
+    fixed_defs: list[tuple[str, str, int]] = field(default_factory=list)
+    recursive: set[int] = field(default_factory=set)
+
+    # ------------------------------------------------------------------ helpers
+
+    def cls(self, d: model.NamedType) -> str:
+        return self.ref(d, "")
+
+    def conv(self, e: model.EnumDef) -> str:
+        return self.ref(e, "_member") 
+
+    def fixed(self, fmt: str, align: int) -> str:
+        for name, f, a in self.fixed_defs:
+            if f == fmt and a == align:
+                return name
+        name = f"_F{len(self.fixed_defs)}"
+        self.fixed_defs.append((name, fmt, align))
+        return name
+
+    def inline(self, t: WireType, fname: str) -> Inline | None:
+        return inline(t, self.cls, self.conv, fname)
+
+    @staticmethod
+    def corr(c: Corr | None, owner_names: Callable[[str], str]) -> str | None:
+        return None if c is None else render(c.expr, owner_names)
+
+    def sizes(self, a: Array, names: Callable[[str], str]) -> tuple[str | None, str | None, str]:
+        """(conformance, length, first) expressions of an array level."""
+        size = self.corr(a.size, names)
+        if size is None and a.max is not None:
+            size = f"({self.corr(a.max, names)} + 1)"
+        first = self.corr(a.first, names) or "0"
+        length = self.corr(a.length, names)
+        if length is None and a.last is not None:
+            length = f"({self.corr(a.last, names)} - {first} + 1)"
+        return size, length, first
+
+    # ================================================================== decoding
+
+    def dec_struct(self, s: model.StructDef) -> str:
+        c = Code()
+        conf = layout.conformant_array(s)
+        args = "r, mc" if conf else "r"
+        c(f"def {self.ref(s, '_dec')}({args}):")
+        c.indent()
+        c(f'"""Read the flat part of {s.idl_name}."""')
+        c('_f = ""')
+        c("try:")
+        c.indent()
+        c(f"r.align({s.align})")
+        exprs = self._dec_members(c, s.fields, known_align=s.align, conformant=bool(conf))
+        c.dedent()
+        c("except _DecodeError as e:")
+        c("    raise e.push(_f)")
+        self._dec_post_checks(c, s, exprs)
+        c(f"return {self.cls(s)}({', '.join(exprs)})")
+        out = c.text()
+        if s.has_deferred:
+            out += "\n\n\n" + self.dec_deferred(s)
+        return out
+
+    def _dec_members(self, c: Code, fields: list[model.FieldDef], known_align: int,
+                     conformant: bool) -> list[str]:
+        """Read ``fields`` (a struct's flat part); returns each field's value expression."""
+        exprs: list[str] = []
+        run: list[tuple[model.FieldDef, Inline]] = []
+        run_align = known_align
+
+        def flush() -> None:
+            nonlocal run
+            if not run:
+                return
+            entries: list[Leaf | int] = []
+            for _, spec in run:
+                entries += spec.entries
+            fmt, _ = fmt_of(entries)
+            names = [c.tmp("a") for _ in range(sum(len(sp.leaves) for _, sp in run))]
+            c(f"_f = {run[0][0].name!r}")
+            target = ", ".join(names) + ("," if len(names) == 1 else "")
+            c(f"{target} = r.fixed({self.fixed(fmt, run_align)})")
+            i = 0
+            for f, spec in run:
+                mine = names[i:i + len(spec.leaves)]
+                for k, chk in spec.checks:
+                    self._dec_check(c, mine[k], chk, f.name)
+                it = iter(mine)
+                exprs.append(spec.build(it))
+                i += len(spec.leaves)
+            run = []
+
+        last = len(fields) - 1
+        for i, f in enumerate(fields):
+            spec = self.inline(f.type, f.name)
+            if f.ignore:
+                spec = Inline([Leaf("I", 4, 4)], align=4, build=lambda n: (next(n), "None")[1])
+            a = layout.align(f.type)
+            if spec is not None:
+                if not run and a > known_align:
+                    run_align = a
+                elif run and a > run_align:
+                    flush()
+                    run_align = a
+                elif not run:
+                    run_align = known_align
+                run.append((f, spec))
+                continue
+            flush()
+            known_align = 1
+            var = c.tmp("x")
+            c(f"_f = {f.name!r}")
+            self._dec_flat(c, f.type, var, mc="mc" if conformant and i == last else None)
+            exprs.append(var)
+        flush()
+        return exprs
+
+    def _dec_check(self, c: Code, name: str, chk, field_name: str) -> None:
+        if chk.kind == "enum16":
+            c(f"if {name} > 32767:")
+            c(f"    _f = {field_name!r}")
+            c(f"    raise r.error(1781, f'16-bit enum value {{{name}}} exceeds 32767')")
+        elif chk.kind == "range":
+            lo, hi = chk.bounds
+            c(f"if not {lo} <= {name} <= {hi}:")
+            c(f"    _f = {field_name!r}")
+            c(f"    raise r.error(1734, f'value {{{name}}} is outside [range({lo}, {hi})]')")
+
+    def _dec_post_checks(self, c: Code, s: model.StructDef, exprs: list[str]) -> None:
+        """Checks that need every field: in-place arrays against their correlations."""
+        names = {f.name: e for f, e in zip(s.fields, exprs)}
+        lookup = lambda n: names.get(n, n)  # noqa: E731
+        for f, e in zip(s.fields, exprs):
+            t = f.type
+            if isinstance(t, Array) and not t.string and (t.conformant or t.varying):
+                size, length, _ = self.sizes(t, lookup)
+                want = length if t.varying else size
+                what = "length_is" if t.varying else "size_is"
+                if t.conformant and size is not None:
+                    c(f"if mc != {size}:")
+                    c(f"    raise r.error(1734, f'hoisted max count {{mc}} disagrees with "
+                      f"the size of {f.name}, {{{size}}}').push({f.name!r})")
+                if want is not None:
+                    n = f"_support.elem_count({e}, {_is_wide(t.element)})"
+                    c(f"if {n} != {want}:")
+                    c(f"    raise r.error(1734, f'{f.name} has {{{n}}} elements, its {what} "
+                      f"says {{{want}}}').push({f.name!r})")
+            if isinstance(t, UnionRef) and t.switch_is is not None and not t.union.encapsulated:
+                want = render(t.switch_is.expr, lambda n: names.get(n, n))
+                d = t.union.discriminant
+                c(f"if {e}.{d} != {want}:")
+                c(f"    raise r.error(1733, f'union {f.name}: discriminant {{{e}.{d}}} "
+                  f"disagrees with its switch_is value {{{want}}}').push({f.name!r})")
+
+    def _dec_flat(self, c: Code, t: WireType, var: str, mc: str | None = None) -> None:
+        """Statements reading the flat part of ``t`` (not inlinable) into ``var``."""
+        if isinstance(t, StructRef):
+            arg = f", {mc}" if t.struct.conformant and mc else ""
+            c(f"{var} = {self.ref(t.struct, '_dec')}(r{arg})")
+        elif isinstance(t, UnionRef):
+            c(f"{var} = {self.ref(t.union, '_dec')}(r)")
+        elif isinstance(t, Array):
+            self._dec_array_inplace(c, t, var, mc)
+        elif isinstance(t, ContextHandle):
+            c(f"{var} = r.context_handle()")
+        elif isinstance(t, Convert):
+            w = c.tmp("w")
+            self._dec_complete(c, t.wire, w, owner_names=lambda n: n)
+            c(f"{var} = {t.from_wire}({w})")
+        else:
+            spec = self.inline(t, "")
+            assert spec is not None, t
+            fmt, _ = fmt_of(spec.entries)
+            names = [c.tmp("a") for _ in spec.leaves]
+            c(f"{', '.join(names)}, = r.fixed({self.fixed(fmt, spec.align)})")
+            c(f"{var} = {spec.build(iter(names))}")
+
+    def _dec_array_inplace(self, c: Code, a: Array, var: str, mc: str | None) -> None:
+        """An array inside a struct: fixed, varying (offset/actual here) or conformant
+        (max count hoisted: ``mc``)."""
+        bound = mc if a.conformant else str(a.fixed)
+        if a.conformant and mc is None:
+            c("raise r.error(1783, 'conformant array without its hoisted count')")
+            c(f"{var} = None")
+            return
+        if a.string:
+            fn = "varying_string_w" if _is_wide(a.element) else "varying_string_c"
+            c(f"{var} = r.{fn}({bound})")
+            return
+        if a.varying:
+            off, act = c.tmp("off"), c.tmp("n")
+            c(f"{off}, {act} = r.variance()")
+            c(f"r.check_varying({off}, {act}, {bound})")
+            self._dec_elements(c, a.element, act, var)
+            return
+        self._dec_elements(c, a.element, bound, var)
+
+    def _dec_elements(self, c: Code, el: WireType, n: str, var: str) -> None:
+        """``n`` elements (flat parts) into the list/bytes/str ``var``."""
+        if isinstance(el, Prim):
+            if el.name in ("byte", "char", "uchar"):
+                c(f"{var} = r.byte_array({n})")
+            elif el.name == "wchar":
+                c(f"{var} = r.wchars({n})")
+            elif el.name == "boolean":
+                c(f"{var} = [x != 0 for x in r.prim_array('B', {n})]")
+            else:
+                c(f"{var} = r.prim_array({el.code!r}, {n})")
+                if el.range:
+                    lo, hi = el.range
+                    c(f"if any(not {lo} <= x <= {hi} for x in {var}):")
+                    c(f"    raise r.error(1734, 'array element outside [range({lo}, {hi})]')")
+            return
+        if isinstance(el, EnumRef):
+            code = "i" if el.enum.v1 else "H"
+            conv = self.conv(el.enum)
+            c(f"{var} = [{conv}(x, x) for x in r.prim_array({code!r}, {n})]")
+            if not el.enum.v1:
+                c(f"if any(x > 32767 for x in {var}):")
+                c("    raise r.error(1781, '16-bit enum value exceeds 32767')")
+            return
+        if isinstance(el, Pointer):
+            c(f"{var} = r.prim_array('I', {n})")
+            return
+        size = layout.fixed_size(el) or 1
+        c(f"r.check_count({n}, {max(1, size)})")
+        spec = self.inline(el, "")
+        if spec is not None and isinstance(el, StructRef):
+            fmt, _ = fmt_of(spec.entries)
+            fx = self.fixed(fmt, spec.align)
+            names = [c.tmp("a") for _ in spec.leaves]
+            c(f"{var} = []")
+            i = c.tmp("i")
+            c("try:")
+            c(f"    for {i} in range({n}):")
+            c(f"        {', '.join(names)}, = r.fixed({fx})")
+            for k, chk in spec.checks:
+                c.indent(); c.indent()
+                self._dec_check(c, names[k], chk, chk.field)
+                c.dedent(); c.dedent()
+            c(f"        {var}.append({spec.build(iter(names))})")
+            c("except _DecodeError as e:")
+            c(f"    raise e.push_index({i})")
+            return
+        i = c.tmp("i")
+        item = c.tmp("e")
+        c(f"{var} = []")
+        c("try:")
+        c(f"    for {i} in range({n}):")
+        c.indent(); c.indent()
+        self._dec_flat(c, el, item)
+        c(f"{var}.append({item})")
+        c.dedent(); c.dedent()
+        c("except _DecodeError as e:")
+        c(f"    raise e.push_index({i})")
+
+    # ------------------------------------------------------------------ deferred
+
+    def dec_deferred(self, s: model.StructDef) -> str:
+        c = Code()
+        c(f"def {self.ref(s, '_dec')}_deferred(r, v):")
+        c.indent()
+        c(f'"""Read the referents of {s.idl_name}\'s embedded pointers."""')
+        items = self._deferred_items(s.fields, "v", "v")
+        chain = self._chain_index(s, items)
+        c('_f = ""')
+        c("try:")
+        c.indent()
+        if chain is None:
+            for it in items:
+                self._dec_deferred_item(c, it)
+        else:
+            before, link, after = items[:chain], items[chain], items[chain + 1:]
+            c("stack = []")
+            c("while True:")
+            c.indent()
+            for it in before:
+                self._dec_deferred_item(c, it)
+            c(f"_f = {link.field!r}")
+            c(f"if {link.acc}:")
+            c(f"    nxt = {self.ref(s, '_dec')}(r)")
+            c(f"    {link.acc} = nxt")
+            c("    stack.append(v)")
+            c("    v = nxt")
+            c("    continue")
+            c(f"{link.acc} = None")
+            c("break")
+            c.dedent()
+            c("while True:")
+            c.indent()
+            for it in after:
+                self._dec_deferred_item(c, it)
+            c("if not stack:")
+            c("    break")
+            c("v = stack.pop()")
+            c.dedent()
+        if not items:
+            c("pass")
+        c.dedent()
+        c("except _DecodeError as e:")
+        c("    raise e.push(_f)")
+        return c.text()
+
+    def _chain_index(self, s: model.StructDef, items: list[Deferred]) -> int | None:
+        """The deferred item that is a linked list's link (a unique pointer straight to
+        the same struct), followed by a loop instead of recursion."""
+        links = [i for i, it in enumerate(items)
+                 if isinstance(it.type, Pointer) and it.type.kind == UNIQUE
+                 and isinstance(it.type.target, StructRef) and it.type.target.struct is s
+                 and it.owner == "v"]
+        return links[0] if len(links) == 1 else None
+
+    def _deferred_items(self, fields: list[model.FieldDef], base: str, owner: str) -> list[Deferred]:
+        """The members of a flat part that have referents, in the order NDR defers them."""
+        items: list[Deferred] = []
+        for f in fields:
+            if not layout.has_deferred(f.type) or f.ignore:
+                continue
+            acc = f"{base}.{f.pyname}"
+            spec = self.inline(f.type, f.name)
+            if spec is not None and not isinstance(f.type, Pointer):
+                for _, p in spec.pointers:
+                    path = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in p.path)
+                    opath = "".join(f"[{x}]" if isinstance(x, int) else f".{x}"
+                                    for x in p.owner_path)
+                    has_field = any(isinstance(x, str) for x in p.path)
+                    items.append(Deferred(acc + path, p.pointer, acc + opath if has_field
+                                          else owner, p.field))
+                continue
+            items.append(Deferred(acc, f.type, owner, f.name))
+        return items
+
+    def _dec_deferred_item(self, c: Code, it: Deferred) -> None:
+        c(f"_f = {it.field!r}")
+        t = it.type
+        names = _sibling_names(it.owner)
+        if isinstance(t, Pointer):
+            ref = c.tmp("ref")
+            c(f"{ref} = {it.acc}")
+            self._dec_pointee_at(c, t, ref, it.acc, names)
+        elif isinstance(t, StructRef):
+            c(f"{self.ref(t.struct, '_dec')}_deferred(r, {it.acc})")
+        elif isinstance(t, UnionRef):
+            c(f"{self.ref(t.union, '_dec')}_deferred(r, {it.acc})")
+        elif isinstance(t, Array):
+            self._dec_elements_deferred(c, t.element, it.acc, names)
+        elif isinstance(t, Convert):
+            pass  # converted values are read complete in the flat part
+
+    def _dec_elements_deferred(self, c: Code, el: WireType, acc: str,
+                               names: Callable[[str], str]) -> None:
+        i = c.tmp("i")
+        c("try:")
+        c.indent()
+        if isinstance(el, Pointer):
+            ref = c.tmp("ref")
+            c(f"for {i}, {ref} in enumerate({acc}):")
+            c.indent()
+            self._dec_pointee_at(c, el, ref, f"{acc}[{i}]", names)
+            c.dedent()
+        else:
+            e = c.tmp("e")
+            c(f"for {i}, {e} in enumerate({acc}):")
+            c.indent()
+            if isinstance(el, StructRef):
+                c(f"{self.ref(el.struct, '_dec')}_deferred(r, {e})")
+            elif isinstance(el, UnionRef):
+                c(f"{self.ref(el.union, '_dec')}_deferred(r, {e})")
+            elif isinstance(el, Array):
+                self._dec_elements_deferred(c, el.element, e, names)
+            else:
+                c("pass")
+            c.dedent()
+        c.dedent()
+        c("except _DecodeError as e:")
+        c(f"    raise e.push_index({i})")
+
+    def _dec_pointee_at(self, c: Code, p: Pointer, ref: str, target: str,
+                        names: Callable[[str], str]) -> None:
+        """Replace the referent id ``ref`` (read into ``target``) by its referent."""
+        if p.kind == REF:
+            self._dec_complete(c, p.target, target, names)
+            return
+        c(f"if {ref}:")
+        c.indent()
+        if p.kind == FULL:
+            c(f"if {ref} in r.refs:")
+            c(f"    {target} = r.refs[{ref}]")
+            c("else:")
+            c.indent()
+            self._dec_complete(c, p.target, target, names, register=ref)
+            c.dedent()
+        else:
+            self._dec_complete(c, p.target, target, names)
+        c.dedent()
+        c("else:")
+        c(f"    {target} = None")
+
+    def _dec_complete(self, c: Code, t: WireType, var: str, owner_names: Callable[[str], str],
+                      register: str | None = None) -> None:
+        """Read a referent (or a top-level value) completely: counts, flat part, deferred."""
+        recursive = self._is_recursive(t)
+        if recursive:
+            c("r.enter()")
+        if isinstance(t, StructRef):
+            s = t.struct
+            args = "r"
+            if s.conformant:
+                mc = c.tmp("mc")
+                c(f"{mc} = r.conformance()")
+                args += f", {mc}"
+            c(f"{var} = {self.ref(s, '_dec')}({args})")
+            if register:
+                c(f"r.refs[{register}] = {var}")
+            if s.has_deferred:
+                c(f"{self.ref(s, '_dec')}_deferred(r, {var})")
+        elif isinstance(t, UnionRef):
+            c(f"{var} = {self.ref(t.union, '_dec')}(r)")
+            if register:
+                c(f"r.refs[{register}] = {var}")
+            if t.union.has_deferred:
+                c(f"{self.ref(t.union, '_dec')}_deferred(r, {var})")
+        elif isinstance(t, Array):
+            self._dec_array_complete(c, t, var, owner_names)
+            if register:
+                c(f"r.refs[{register}] = {var}")
+        elif isinstance(t, Pointer):
+            ref = c.tmp("ref")
+            c(f"{ref} = r.u32()")
+            self._dec_pointee_at(c, t, ref, var, owner_names)
+        elif isinstance(t, Prim):
+            c(f"{var} = r.{_PRIM_METHOD[t.name]}()")
+            if t.range:
+                lo, hi = t.range
+                c(f"if not {lo} <= {var} <= {hi}:")
+                c(f"    raise r.error(1734, f'value {{{var}}} is outside [range({lo}, {hi})]')")
+            if register:
+                c(f"r.refs[{register}] = {var}")
+        elif isinstance(t, EnumRef):
+            m = "enum32" if t.enum.v1 else "enum16"
+            c(f"{var} = r.{m}()")
+            c(f"{var} = {self.conv(t.enum)}({var}, {var})")
+            if register:
+                c(f"r.refs[{register}] = {var}")
+        elif isinstance(t, ContextHandle):
+            c(f"{var} = r.context_handle()")
+        elif isinstance(t, Convert):
+            w = c.tmp("w")
+            self._dec_complete(c, t.wire, w, owner_names)
+            c(f"{var} = {t.from_wire}({w})")
+        if recursive:
+            c("r.leave()")
+
+    def _dec_array_complete(self, c: Code, a: Array, var: str,
+                            owner_names: Callable[[str], str]) -> None:
+        """A sized pointer's referent: counts in front of the elements."""
+        size, length, first = self.sizes(a, owner_names)
+        if a.string and a.conformant:
+            fn = "string_w" if _is_wide(a.element) else "string_c"
+            c(f"{var} = r.{fn}()")
+            return
+        if a.conformant:
+            mc = c.tmp("mc")
+            c(f"{mc} = r.conformance()")
+            if size is not None:
+                c(f"if {mc} != {size}:")
+                c(f"    raise r.error(1734, f'array max count {{{mc}}} disagrees with its size "
+                  f"{{{size}}}')")
+            if a.range:
+                lo, hi = a.range
+                c(f"if not {lo} <= {mc} <= {hi}:")
+                c(f"    raise r.error(1734, f'count {{{mc}}} is outside [range({lo}, {hi})]')")
+            bound = mc
+        else:
+            bound = str(a.fixed)
+        if a.varying:
+            off, n = c.tmp("off"), c.tmp("n")
+            c(f"{off}, {n} = r.variance()")
+            c(f"r.check_varying({off}, {n}, {bound})")
+            if length is not None:
+                c(f"if {n} != {length}:")
+                c(f"    raise r.error(1734, f'array actual count {{{n}}} disagrees with its "
+                  f"length {{{length}}}')")
+            count = n
+        else:
+            count = bound
+        self._dec_elements(c, a.element, count, var)
+        if layout.has_deferred(a.element):
+            self._dec_elements_deferred(c, a.element, var, owner_names)
+
+    def _is_recursive(self, t: WireType) -> bool:
+        if isinstance(t, StructRef):
+            return id(t.struct) in self.recursive
+        if isinstance(t, UnionRef):
+            return id(t.union) in self.recursive
+        return False
+
+    # ------------------------------------------------------------------ unions
+
+    def dec_union(self, u: model.UnionDef) -> str:
+        c = Code()
+        c(f"def {self.ref(u, '_dec')}(r):")
+        c.indent()
+        c(f'"""Read the discriminant and the selected arm (flat part) of {u.idl_name}."""')
+        c("_f = " + repr(u.discriminant))
+        c("try:")
+        c.indent()
+        if u.encapsulated:
+            c(f"r.align({u.align})")
+        d = c.tmp("d")
+        self._dec_complete(c, u.switch_type, d, lambda n: n)
+        max_arm = max([layout.align(a.field.type) for a in u.arms if a.field] or [1])
+        first = True
+        default = None
+        for arm in u.arms:
+            if arm.is_default:
+                default = arm
+                continue
+            cond = (f"{d} == {arm.cases[0]}" if len(arm.cases) == 1
+                    else f"{d} in ({', '.join(map(str, arm.cases))})")
+            c(f"{'if' if first else 'elif'} {cond}:")
+            first = False
+            self._dec_arm(c, u, arm, d, max_arm)
+        if default is not None:
+            if first:
+                self._dec_arm_body(c, u, default, d, max_arm)
+            else:
+                c("else:")
+                self._dec_arm(c, u, default, d, max_arm)
+        else:
+            if first:
+                c(f"raise _support.bad_tag(r, {d})")
+            else:
+                c("else:")
+                c(f"    raise _support.bad_tag(r, {d})")
+        c.dedent()
+        c("except _DecodeError as e:")
+        c("    raise e.push(_f)")
+        out = c.text()
+        if u.has_deferred:
+            out += "\n\n\n" + self._dec_union_deferred(u)
+        return out
+
+    def _dec_arm(self, c: Code, u: model.UnionDef, arm: model.ArmDef, d: str, max_arm: int) -> None:
+        c.indent()
+        self._dec_arm_body(c, u, arm, d, max_arm)
+        c.dedent()
+
+    def _dec_arm_body(self, c: Code, u: model.UnionDef, arm: model.ArmDef, d: str,
+                      max_arm: int) -> None:
+        if arm.field is None:
+            c(f"return {self.cls(u)}({d})")
+            return
+        f = arm.field
+        c(f"_f = {f.name!r}")
+        if u.ms_union:
+            c(f"r.align({max_arm})")
+        var = c.tmp("x")
+        self._dec_flat(c, f.type, var)
+        c(f"return {self.cls(u)}({d}, {f.pyname}={var})")
+
+    def _dec_union_deferred(self, u: model.UnionDef) -> str:
+        c = Code()
+        c(f"def {self.ref(u, '_dec')}_deferred(r, v):")
+        c.indent()
+        c('_f = ""')
+        c("try:")
+        c.indent()
+        first = True
+        for arm in u.arms:
+            if arm.field is None or not layout.has_deferred(arm.field.type):
+                continue
+            f = arm.field
+            c(f"{'if' if first else 'elif'} v.{f.pyname} is not None:")
+            first = False
+            c.indent()
+            for it in self._deferred_items([f], "v", "v"):
+                self._dec_deferred_item(c, it)
+            c.dedent()
+        if first:
+            c("pass")
+        c.dedent()
+        c("except _DecodeError as e:")
+        c("    raise e.push(_f)")
+        return c.text()
+
+    # ================================================================== encoding
+
+    def enc_struct(self, s: model.StructDef) -> str:
+        c = Code()
+        c(f"def {self.ref(s, '_enc')}(w, v):")
+        c.indent()
+        c(f'"""Write the flat part of {s.idl_name}; returns its referent-id slots."""')
+        c('_f = ""')
+        c("try:")
+        c.indent()
+        c(f"w.align({s.align})")
+        slots = self._enc_members(c, s.fields, "v", s.align, conformant=s.conformant)
+        c.dedent()
+        self._enc_except(c)
+        if s.has_deferred:
+            c(f"return ({', '.join(slots)}{',' if len(slots) == 1 else ''})")
+        out = c.text()
+        if s.has_deferred:
+            out += "\n\n\n" + self._enc_deferred(s)
+        return out
+
+    def _enc_except(self, c: Code) -> None:
+        c("except _EncodeError as e:")
+        c("    raise e.push(_f)")
+        c(f"except {_ENCODE_ERRORS} as e:")
+        c("    raise _support.encode_failure(e).push(_f) from None")
+
+    def _enc_members(self, c: Code, fields: list[model.FieldDef], v: str, known_align: int,
+                     conformant: bool) -> list[str]:
+        """Write a flat part; returns the slot expressions of its deferred items in order."""
+        slots: list[str] = []
+        run: list[tuple[model.FieldDef, Inline]] = []
+        run_align = known_align
+        names = _sibling_names(v)
+
+        def flush() -> None:
+            nonlocal run
+            if not run:
+                return
+            entries: list[Leaf | int] = []
+            for _, spec in run:
+                entries += spec.entries
+            fmt, offsets = fmt_of(entries)
+            c(f"_f = {run[0][0].name!r}")
+            pos = None
+            if any(spec.pointers for _, spec in run):
+                pos = c.tmp("p")
+                c(f"w.align({run_align})")
+                c(f"{pos} = len(w.buf)")
+            values: list[str] = []
+            leaf_base = 0
+            for f, spec in run:
+                mine = ["0"] if f.ignore else spec.split(f"{v}.{f.pyname}")
+                for k, chk in spec.checks:
+                    self._enc_check(c, mine[k], chk)
+                values += mine
+                for k, _p in spec.pointers:
+                    slots.append(f"{pos} + {offsets[leaf_base + k]}")
+                leaf_base += len(spec.leaves)
+            c(f"w.fixed({self.fixed(fmt, run_align)}, {', '.join(values)})")
+            run = []
+
+        last = len(fields) - 1
+        for i, f in enumerate(fields):
+            spec = self.inline(f.type, f.name)
+            if f.ignore:
+                spec = Inline([Leaf("I", 4, 4)], align=4)
+            a = layout.align(f.type)
+            if spec is not None:
+                if not run and a > known_align:
+                    run_align = a
+                elif run and a > run_align:
+                    flush()
+                    run_align = a
+                elif not run:
+                    run_align = known_align
+                run.append((f, spec))
+                continue
+            flush()
+            known_align = 1
+            c(f"_f = {f.name!r}")
+            acc = f"{v}.{f.pyname}"
+            slot = self._enc_flat(c, f.type, acc, names,
+                                  in_place_conformant=conformant and i == last)
+            if layout.has_deferred(f.type):
+                slots.append(slot)
+        flush()
+        return slots
+
+    def _enc_check(self, c: Code, expr: str, chk) -> None:
+        if chk.kind == "enum16":
+            c(f"_support.check_enum16({expr})")
+        elif chk.kind == "range":
+            c(f"_support.check_range({expr}, {chk.bounds[0]}, {chk.bounds[1]})")
+
+    def _enc_flat(self, c: Code, t: WireType, acc: str, names: Callable[[str], str],
+                  in_place_conformant: bool = False) -> str:
+        """Write the flat part of a non-inline member; returns its slot expression."""
+        if isinstance(t, StructRef):
+            s = c.tmp("s")
+            c(f"{s} = {self.ref(t.struct, '_enc')}(w, {acc})")
+            return s
+        if isinstance(t, UnionRef):
+            s = c.tmp("s")
+            sw = render(t.switch_is.expr, names) if t.switch_is else "None"
+            c(f"{s} = {self.ref(t.union, '_enc')}(w, {acc}, {sw})")
+            return s
+        if isinstance(t, Array):
+            return self._enc_array_inplace(c, t, acc, names, in_place_conformant)
+        if isinstance(t, ContextHandle):
+            c(f"w.context_handle({acc})")
+            return ""
+        if isinstance(t, Convert):
+            w = c.tmp("w")
+            c(f"{w} = {t.to_wire}({acc})")
+            self._enc_complete(c, t.wire, w, names)
+            return ""
+        spec = self.inline(t, "")
+        assert spec is not None, t
+        fmt, offsets = fmt_of(spec.entries)
+        if spec.pointers:
+            c(f"w.align({spec.align})")
+            p = c.tmp("p")
+            c(f"{p} = len(w.buf)")
+            c(f"w.fixed({self.fixed(fmt, spec.align)}, {', '.join(spec.split(acc))})")
+            return f"{p} + {offsets[spec.pointers[0][0]]}"
+        c(f"w.fixed({self.fixed(fmt, spec.align)}, {', '.join(spec.split(acc))})")
+        return ""
+
+    def _enc_array_inplace(self, c: Code, a: Array, acc: str, names: Callable[[str], str],
+                           conformant_member: bool) -> str:
+        size, length, first = self.sizes(a, names)
+        bound = size if a.conformant else str(a.fixed)
+        if a.string:
+            fn = "varying_string_w" if _is_wide(a.element) else "varying_string_c"
+            c(f"w.{fn}({acc}, {bound if bound else 2 ** 31})")
+            return ""
+        if a.varying:
+            n = length or f"len({acc})"
+            c(f"_support.check_len(_support.elem_count({acc}, {_is_wide(a.element)}), {n}, "
+              f"'length_is')")
+            c(f"w.variance({first}, {n})")
+            return self._enc_elements(c, a.element, acc)
+        if a.conformant and size is not None:
+            c(f"_support.check_len(_support.elem_count({acc}, {_is_wide(a.element)}), {size}, 'size_is')")
+        elif not a.conformant:
+            c(f"_support.check_len(_support.elem_count({acc}, {_is_wide(a.element)}), {a.fixed}, "
+              "'the array size')")
+        return self._enc_elements(c, a.element, acc)
+
+    def _enc_elements(self, c: Code, el: WireType, acc: str) -> str:
+        """Write the flat parts of the elements of ``acc``; returns a slots expression."""
+        if isinstance(el, Prim):
+            if el.name in ("byte", "char", "uchar"):
+                c(f"w.byte_array({acc})")
+            elif el.name == "wchar":
+                c("w.align(2)")
+                c(f"w.byte_array(_support.utf16({acc}))")
+            elif el.name == "boolean":
+                c(f"w.prim_array('B', [1 if x else 0 for x in {acc}])")
+            else:
+                if el.range:
+                    c(f"for x in {acc}:")
+                    c(f"    _support.check_range(x, {el.range[0]}, {el.range[1]})")
+                c(f"w.prim_array({el.code!r}, {acc})")
+            return ""
+        if isinstance(el, EnumRef):
+            if not el.enum.v1:
+                c(f"for x in {acc}:")
+                c("    _support.check_enum16(x)")
+            c(f"w.prim_array({'i' if el.enum.v1 else 'H'!r}, {acc})")
+            return ""
+        if isinstance(el, Pointer):
+            s = c.tmp("s")
+            c(f"{s} = [w.slot() for _ in {acc}]")
+            return s
+        s = c.tmp("s")
+        i, e = c.tmp("i"), c.tmp("e")
+        c(f"{s} = []")
+        c("try:")
+        c(f"    for {i}, {e} in enumerate({acc}):")
+        c.indent(); c.indent()
+        slot = self._enc_flat(c, el, e, lambda n: n)
+        c(f"{s}.append({slot or 'None'})")
+        c.dedent(); c.dedent()
+        c("except _EncodeError as e:")
+        c(f"    raise e.push_index({i})")
+        return s
+
+    def _enc_deferred(self, s: model.StructDef) -> str:
+        c = Code()
+        c(f"def {self.ref(s, '_enc')}_deferred(w, v, s):")
+        c.indent()
+        c(f'"""Write the referents of {s.idl_name}\'s embedded pointers."""')
+        items = self._deferred_items(s.fields, "v", "v")
+        for k, it in enumerate(items):
+            it.slot = f"s[{k}]"
+        chain = self._chain_index(s, items)
+        c('_f = ""')
+        c("try:")
+        c.indent()
+        if chain is None:
+            for it in items:
+                self._enc_deferred_item(c, it)
+        else:
+            before, link, after = items[:chain], items[chain], items[chain + 1:]
+            c("stack = []")
+            c("seen = set()")
+            c("while True:")
+            c.indent()
+            for it in before:
+                self._enc_deferred_item(c, it)
+            c(f"_f = {link.field!r}")
+            c(f"nxt = {link.acc}")
+            c("if nxt is not None:")
+            c("    if id(nxt) in seen or nxt is v:")
+            c("        raise _support.bad_value('cycle through unique pointers')")
+            c("    seen.add(id(v))")
+            c(f"    w.unique({link.slot})")
+            c(f"    ns = {self.ref(s, '_enc')}(w, nxt)")
+            c("    stack.append((v, s))")
+            c("    v, s = nxt, ns")
+            c("    continue")
+            c("break")
+            c.dedent()
+            c("while True:")
+            c.indent()
+            for it in after:
+                self._enc_deferred_item(c, it)
+            c("if not stack:")
+            c("    break")
+            c("v, s = stack.pop()")
+            c.dedent()
+        if not items:
+            c("pass")
+        c.dedent()
+        self._enc_except(c)
+        return c.text()
+
+    def _enc_deferred_item(self, c: Code, it: Deferred) -> None:
+        c(f"_f = {it.field!r}")
+        t = it.type
+        names = _sibling_names(it.owner)
+        if isinstance(t, Pointer):
+            self._enc_pointee_at(c, t, it.acc, it.slot, names)
+        elif isinstance(t, StructRef):
+            c(f"{self.ref(t.struct, '_enc')}_deferred(w, {it.acc}, {it.slot})")
+        elif isinstance(t, UnionRef):
+            c(f"{self.ref(t.union, '_enc')}_deferred(w, {it.acc}, {it.slot})")
+        elif isinstance(t, Array):
+            self._enc_elements_deferred(c, t.element, it.acc, it.slot, names)
+
+    def _enc_elements_deferred(self, c: Code, el: WireType, acc: str, slots: str,
+                               names: Callable[[str], str]) -> None:
+        i, e, s = c.tmp("i"), c.tmp("e"), c.tmp("s")
+        c("try:")
+        c(f"    for {i}, ({e}, {s}) in enumerate(zip({acc}, {slots})):")
+        c.indent(); c.indent()
+        if isinstance(el, Pointer):
+            self._enc_pointee_at(c, el, e, s, names)
+        elif isinstance(el, StructRef):
+            c(f"{self.ref(el.struct, '_enc')}_deferred(w, {e}, {s})")
+        elif isinstance(el, UnionRef):
+            c(f"{self.ref(el.union, '_enc')}_deferred(w, {e}, {s})")
+        elif isinstance(el, Array):
+            self._enc_elements_deferred(c, el.element, e, s, names)
+        else:
+            c("pass")
+        c.dedent(); c.dedent()
+        c("except _EncodeError as e:")
+        c(f"    raise e.push_index({i})")
+
+    def _enc_pointee_at(self, c: Code, p: Pointer, acc: str, slot: str,
+                        names: Callable[[str], str]) -> None:
+        x = c.tmp("x")
+        c(f"{x} = {acc}")
+        if p.kind == REF:
+            c(f"if {x} is None:")
+            c("    raise _support.null_ref()")
+            c(f"w.unique({slot})")
+            self._enc_complete(c, p.target, x, names)
+            return
+        if p.kind == FULL:
+            c(f"if {x} is not None and w.full({slot}, {x}):")
+        else:
+            c(f"if {x} is not None:")
+            c(f"    w.unique({slot})")
+        c.indent()
+        self._enc_complete(c, p.target, x, names)
+        c.dedent()
+
+    def _enc_complete(self, c: Code, t: WireType, x: str, names: Callable[[str], str]) -> None:
+        """Write a referent (or top-level value) completely."""
+        recursive = self._is_recursive(t)
+        if recursive:
+            c(f"if id({x}) in w.active:")
+            c("    raise _support.bad_value('cycle through unique pointers')")
+            c(f"w.active.add(id({x}))")
+            c("w.enter()")
+        if isinstance(t, StructRef):
+            st = t.struct
+            if st.conformant:
+                path, arr = layout.conformant_array(st)
+                owner = x + "".join(f".{f.pyname}" for f in path[:-1])
+                size, _, _ = self.sizes(arr, _sibling_names(owner))
+                if size is None:  # a conformant [string] without size_is
+                    fn = "_support.utf16" if _is_wide(arr.element) else None
+                    val = f"{owner}.{path[-1].pyname}"
+                    size = (f"(len({fn}({val})) // 2 + 1)" if fn
+                            else f"(len({val}) + 1)")
+                c(f"w.conformance({size})")
+            s = c.tmp("s")
+            c(f"{s} = {self.ref(st, '_enc')}(w, {x})")
+            if st.has_deferred:
+                c(f"{self.ref(st, '_enc')}_deferred(w, {x}, {s})")
+        elif isinstance(t, UnionRef):
+            s = c.tmp("s")
+            sw = render(t.switch_is.expr, names) if t.switch_is else "None"
+            c(f"{s} = {self.ref(t.union, '_enc')}(w, {x}, {sw})")
+            if t.union.has_deferred:
+                c(f"{self.ref(t.union, '_enc')}_deferred(w, {x}, {s})")
+        elif isinstance(t, Array):
+            self._enc_array_complete(c, t, x, names)
+        elif isinstance(t, Pointer):
+            slot = c.tmp("sl")
+            c(f"{slot} = w.slot()")
+            self._enc_pointee_at(c, t, x, slot, names)
+        elif isinstance(t, Prim):
+            if t.range:
+                c(f"_support.check_range({x}, {t.range[0]}, {t.range[1]})")
+            c(f"w.{_PRIM_METHOD[t.name]}({x})")
+        elif isinstance(t, EnumRef):
+            if t.range:
+                c(f"_support.check_range({x}, {t.range[0]}, {t.range[1]})")
+            c(f"w.{'enum32' if t.enum.v1 else 'enum16'}({x})")
+        elif isinstance(t, ContextHandle):
+            c(f"w.context_handle({x})")
+        elif isinstance(t, Convert):
+            w = c.tmp("w")
+            c(f"{w} = {t.to_wire}({x})")
+            self._enc_complete(c, t.wire, w, names)
+        if recursive:
+            c("w.leave()")
+            c(f"w.active.discard(id({x}))")
+
+    def _enc_array_complete(self, c: Code, a: Array, x: str, names: Callable[[str], str]) -> None:
+        size, length, first = self.sizes(a, names)
+        wide = _is_wide(a.element)
+        if a.string and a.conformant and size is None:
+            c(f"w.{'string_w' if wide else 'string_c'}({x})")
+            return
+        if a.string:
+            # [string, size_is(n)]: max from size_is, actual from the text
+            data = c.tmp("d")
+            if wide:
+                c(f"{data} = _support.utf16({x}) + b'\\0\\0'")
+                c(f"w.conformance({size})")
+                c(f"w.variance(0, len({data}) // 2)")
+            else:
+                c(f"{data} = {x}.encode('latin-1') + b'\\0'")
+                c(f"w.conformance({size})")
+                c(f"w.variance(0, len({data}))")
+            c(f"w.byte_array({data})")
+            return
+        n = f"_support.elem_count({x}, {wide})"
+        if a.conformant:
+            if size is None:
+                size = n
+            c(f"w.conformance({size})")
+            if a.range:
+                c(f"_support.check_range({size}, {a.range[0]}, {a.range[1]})")
+        if a.varying:
+            ln = length if length is not None else n
+            c(f"_support.check_len({n}, {ln}, 'length_is')")
+            c(f"w.variance({first}, {ln})")
+        elif a.conformant:
+            c(f"_support.check_len({n}, {size}, 'size_is')")
+        else:
+            c(f"_support.check_len({n}, {a.fixed}, 'the array size')")
+        slots = self._enc_elements(c, a.element, x)
+        if layout.has_deferred(a.element):
+            self._enc_elements_deferred(c, a.element, x, slots, names)
+
+    def enc_union(self, u: model.UnionDef) -> str:
+        c = Code()
+        c(f"def {self.ref(u, '_enc')}(w, v, switch=None):")
+        c.indent()
+        c(f'"""Write the discriminant and the selected arm (flat part) of {u.idl_name}."""')
+        c(f"_f = {u.discriminant!r}")
+        c("try:")
+        c.indent()
+        c(f"d = v.{u.discriminant}")
+        c("if d is None:")
+        c("    d = switch")
+        c("elif switch is not None and d != switch:")
+        c("    raise _support.bad_value(f'union discriminant {d} disagrees with its "
+          "switch_is value {switch}')")
+        c("if d is None:")
+        c("    raise _support.bad_value('union value has no discriminant')")
+        if u.encapsulated:
+            c(f"w.align({u.align})")
+        self._enc_complete(c, u.switch_type, "d", lambda n: n)
+        max_arm = max([layout.align(a.field.type) for a in u.arms if a.field] or [1])
+        first = True
+        default = None
+        for arm in u.arms:
+            if arm.is_default:
+                default = arm
+                continue
+            cond = (f"d == {arm.cases[0]}" if len(arm.cases) == 1
+                    else f"d in ({', '.join(map(str, arm.cases))})")
+            c(f"{'if' if first else 'elif'} {cond}:")
+            first = False
+            c.indent()
+            self._enc_arm(c, u, arm, max_arm)
+            c.dedent()
+        if default is not None:
+            if not first:
+                c("else:")
+                c.indent()
+            self._enc_arm(c, u, default, max_arm)
+            if not first:
+                c.dedent()
+        elif first:
+            c("raise _EncodeError(1733, f'union discriminant {d} selects no arm')")
+        else:
+            c("else:")
+            c("    raise _EncodeError(1733, f'union discriminant {d} selects no arm')")
+        c.dedent()
+        self._enc_except(c)
+        out = c.text()
+        if u.has_deferred:
+            out += "\n\n\n" + self._enc_union_deferred(u)
+        return out
+
+    def _enc_arm(self, c: Code, u: model.UnionDef, arm: model.ArmDef, max_arm: int) -> None:
+        if arm.field is None:
+            c("return None")
+            return
+        f = arm.field
+        c(f"_f = {f.name!r}")
+        if u.ms_union:
+            c(f"w.align({max_arm})")
+        slots = self._enc_members(c, [f], "v", 1, conformant=False)
+        c(f"return {slots[0] if slots else 'None'}")
+
+    def _enc_union_deferred(self, u: model.UnionDef) -> str:
+        c = Code()
+        c(f"def {self.ref(u, '_enc')}_deferred(w, v, s):")
+        c.indent()
+        c('_f = ""')
+        c("try:")
+        c.indent()
+        first = True
+        for arm in u.arms:
+            if arm.field is None or not layout.has_deferred(arm.field.type):
+                continue
+            f = arm.field
+            c(f"{'if' if first else 'elif'} v.{f.pyname} is not None:")
+            first = False
+            c.indent()
+            for it in self._deferred_items([f], "v", "v"):
+                it.slot = "s"
+                self._enc_deferred_item(c, it)
+            c.dedent()
+        if first:
+            c("pass")
+        c.dedent()
+        self._enc_except(c)
+        return c.text()
+
+    # ================================================================== top level
+
+    def top_reader(self, name: str, t: WireType, type_name: str) -> str:
+        c = Code()
+        c(f"def _read_{name}(r):")
+        c.indent()
+        c("try:")
+        c.indent()
+        if isinstance(t, Pointer) and t.kind == REF:
+            t = t.target  # a top-level [ref] pointer has no wire form of its own
+        self._dec_complete(c, t, "v", lambda n: n)
+        c("return v")
+        c.dedent()
+        c("except _DecodeError as e:")
+        c(f"    raise e.push({type_name!r})")
+        return c.text()
+
+    def top_writer(self, name: str, t: WireType, type_name: str) -> str:
+        c = Code()
+        c(f"def _write_{name}(w, v):")
+        c.indent()
+        c("try:")
+        c.indent()
+        if isinstance(t, Pointer) and t.kind != REF:
+            c("if v is None:")
+            c("    w.null()")
+            c("    return")
+            c("sl = w.slot()")
+            if t.kind == FULL:
+                c("if not w.full(sl, v):")
+                c("    return")
+            else:
+                c("w.unique(sl)")
+            self._enc_complete(c, t.target, "v", lambda n: n)
+        elif isinstance(t, Pointer):
+            c("if v is None:")
+            c("    raise _support.null_ref()")
+            self._enc_complete(c, t.target, "v", lambda n: n)
+        else:
+            self._enc_complete(c, t, "v", lambda n: n)
+        c.dedent()
+        c("except _EncodeError as e:")
+        c(f"    raise e.push({type_name!r})")
+        c(f"except {_ENCODE_ERRORS} as e:")
+        c(f"    raise _support.encode_failure(e).push({type_name!r}) from None")
+        return c.text()
+
+
+def _is_wide(t: WireType) -> bool:
+    return isinstance(t, Prim) and t.name == "wchar"
+
+
+def _sibling_names(owner: str) -> Callable[[str], str]:
+    return lambda n: f"{owner}.{n}"
+
+

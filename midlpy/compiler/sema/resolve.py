@@ -1,0 +1,618 @@
+"""Turn AST type specs, declarators and attributes into wire types (``model.WireType``).
+
+The rules, from MIDL:
+
+* A declarator's levels are read from the name outwards: in ``long **pp`` the outer
+  pointer is level 0. Positional attribute arguments follow the levels:
+  ``size_is(, n)`` sizes level 1. A pointer or array typedef contributes its own levels
+  after the declarator's (``[size_is(n)] PGROUP_MEMBERSHIP p`` sizes the typedef's
+  pointer).
+* ``[string]`` applies to the innermost level; ``[ref]``/``[unique]``/``[ptr]`` written
+  on a field or parameter to its outermost pointer, on a typedef to the typedef's pointer.
+  Other pointers take the ``pointer_default`` of the interface that declares them
+  (``unique`` when none says), except a parameter's outermost pointer, which is ``[ref]``.
+* A sized pointer (``size_is``/``max_is`` or ``[string]``) points to an array.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Iterable
+
+from midlpy.compiler import ast, model
+from midlpy.compiler.model import (FULL, REF, UNIQUE, Array, ContextHandle, Convert, Corr,
+                                   EnumRef, Pointer, Prim, StructRef, UnionRef, WireType)
+from midlpy.compiler.sema.consteval import ConstError, evaluate
+from midlpy.compiler.sema.scope import Origin, Scope, TagEntry, TypedefEntry, attr
+from midlpy.diagnostics import Diagnostics, Span
+
+# Names MIDL knows without a declaration; a user typedef of the same name wins.
+PREDEFINED = {
+    "wchar_t": "wchar",
+    "WCHAR": None,  # not predefined: listed to document that it must be typedef'd
+    "error_status_t": "uint32",
+    "HRESULT": "int32",
+}
+HANDLE_T = "handle_t"
+
+_POINTER_KINDS = {"ref": REF, "unique": UNIQUE, "ptr": FULL}
+_CONVERSIONS = ("transmit_as", "wire_marshal")
+
+
+class Handle:
+    """The wire type of ``handle_t``: nothing travels."""
+
+
+HANDLE = Handle()
+
+
+@dataclass
+class Level:
+    """One declarator level: a pointer or an array, with the typedef attrs it came with."""
+
+    op: ast.PointerOp | ast.ArrayOp
+    typedef_attrs: ast.Attrs = ()
+    from_typedef: bool = False
+
+
+class Resolver:
+    """Builds model definitions on demand; one per program."""
+
+    def __init__(self, scope: Scope, diags: Diagnostics, default_pd: str | None,
+                 acf_typedefs: dict[str, ast.Attrs]) -> None:
+        self.scope = scope
+        self.diags = diags
+        self.default_pd = default_pd or "unique"
+        self.acf_typedefs = acf_typedefs
+        self.defs: dict[int, model.NamedType] = {}  # id(ast node) -> def
+        self.def_origin: dict[int, Origin] = {}
+        self.typedef_cache: dict[str, WireType | Handle | None] = {}
+        self.in_progress: set[str] = set()
+        self.names: dict[int, str] = self._choose_names()
+        self.const_values: dict[str, model.ConstDef] = {}
+        self._const_env: dict[str, int | float | str] = {}
+        self._consts_evaluating: set[str] = set()
+
+    # ------------------------------------------------------------------ constants
+
+    def const_env(self) -> dict[str, int | float | str]:
+        """Every constant and enumerator evaluated so far (lazily completed)."""
+        return _LazyEnv(self)  # type: ignore[return-value]
+
+    def const_value(self, name: str) -> int | float | str | None:
+        if name in self._const_env:
+            return self._const_env[name]
+        if name in self._consts_evaluating:
+            return None
+        if name in self.scope.consts:
+            entry = self.scope.consts[name]
+            self._consts_evaluating.add(name)
+            try:
+                value = evaluate(entry.value, self.const_env())
+            except ConstError as e:
+                self.diags.error("not-constant", str(e), e.span)
+                value = 0
+            finally:
+                self._consts_evaluating.discard(name)
+            self._const_env[name] = value
+            return value
+        if name in self.scope.enumerators:
+            _, enum_node, _ = self.scope.enumerators[name]
+            self._evaluate_enum(enum_node)
+            return self._const_env.get(name)
+        return None
+
+    def _evaluate_enum(self, node: ast.EnumType) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        nxt = 0
+        for en in node.values or ():
+            if en.name in self._const_env and not isinstance(self._const_env[en.name], int):
+                value = 0
+            elif en.value is not None:
+                self._consts_evaluating.add(en.name)
+                try:
+                    v = evaluate(en.value, self.const_env())
+                    value = int(v) if isinstance(v, (int, float)) else 0
+                except ConstError as e:
+                    self.diags.error("not-constant", str(e), e.span)
+                    value = nxt
+                finally:
+                    self._consts_evaluating.discard(en.name)
+            else:
+                value = nxt
+            self._const_env[en.name] = value
+            out.append((en.name, value))
+            nxt = value + 1
+        return out
+
+    def int_const(self, expr: ast.Expr, what: str) -> int | None:
+        try:
+            v = evaluate(expr, self.const_env())
+        except ConstError as e:
+            self.diags.error("not-constant", f"{what} must be a constant: {e}", e.span)
+            return None
+        if not isinstance(v, int):
+            self.diags.error("not-integer", f"{what} must be an integer", _span(expr))
+            return None
+        return v
+
+    # ------------------------------------------------------------------ naming
+
+    def _choose_names(self) -> dict[int, str]:
+        """Python class names for type bodies: the first typedef naming the body directly
+        (no pointer or array), else the tag."""
+        names: dict[int, str] = {}
+        for td in self.scope.typedef_order:
+            if td.declarator.ops:
+                continue
+            body = self._body_of(td.type)
+            if body is not None and id(body) not in names:
+                names[id(body)] = td.name
+        for entry in self.scope.bodies:
+            tag = entry.node.tag  # type: ignore[union-attr]
+            if id(entry.node) not in names and tag:
+                names[id(entry.node)] = tag
+        return names
+
+    def _body_of(self, spec: ast.TypeSpec) -> ast.StructType | ast.UnionType | ast.EnumType | None:
+        if isinstance(spec, ast.Qualified):
+            return self._body_of(spec.type)
+        if isinstance(spec, (ast.StructType, ast.UnionType, ast.EnumType)):
+            if getattr(spec, {"StructType": "fields", "UnionType": "arms",
+                              "EnumType": "values"}[type(spec).__name__]) is not None:
+                return spec
+            kind = {"StructType": "struct", "UnionType": "union", "EnumType": "enum"}[
+                type(spec).__name__]
+            entry = self.scope.tags.get((kind, spec.tag or ""))
+            return entry.node if entry else None
+        return None
+
+    # ------------------------------------------------------------------ named types
+
+    def typedef_type(self, name: str) -> WireType | Handle | None:
+        """The wire type a typedef name stands for (None for void or an error)."""
+        if name in self.typedef_cache:
+            return self.typedef_cache[name]
+        entry = self.scope.typedefs[name]
+        if name in self.in_progress:
+            self.diags.error("recursive-typedef", f"typedef '{name}' refers to itself",
+                             entry.span)
+            return None
+        self.in_progress.add(name)
+        try:
+            t = self.resolve(entry.type, entry.declarator.ops, entry.attrs, entry.origin,
+                             context="typedef", name=name, span=entry.span,
+                             acf_attrs=self.acf_typedefs.get(name, ()))
+        finally:
+            self.in_progress.discard(name)
+        self.typedef_cache[name] = t
+        return t
+
+    def body_def(self, node: ast.StructType | ast.UnionType | ast.EnumType, origin: Origin,
+                 typedef_attrs: ast.Attrs = (), hint: str | None = None) -> model.NamedType:
+        key = id(node)
+        if key in self.defs:
+            return self.defs[key]
+        name = self.names.get(key) or hint or f"_anon_{node.span.line}_{node.span.col}"
+        span = node.span
+        d: model.NamedType
+        if isinstance(node, ast.EnumType):
+            d = model.EnumDef(name=name, idl_name=name, members=[], span=span,
+                              v1=attr(typedef_attrs, "v1_enum") is not None)
+            self.defs[key] = d
+            self.def_origin[key] = origin
+            d.members = self._evaluate_enum(node)
+            return d
+        if isinstance(node, ast.StructType):
+            s = model.StructDef(name=name, idl_name=name, fields=[], span=span)
+            self.defs[key] = s
+            self.def_origin[key] = origin
+            s.fields = self._fields(node.fields or (), origin, name)
+            return s
+        u = model.UnionDef(name=name, idl_name=name, switch_type=Prim("int32"), arms=[],
+                           span=span, encapsulated=node.switch is not None,
+                           ms_union=attr(typedef_attrs, "ms_union") is not None)
+        self.defs[key] = u
+        self.def_origin[key] = origin
+        self._union(u, node, origin, typedef_attrs)
+        return u
+
+    def _fields(self, fields: Iterable[ast.Field], origin: Origin, owner: str) -> list[model.FieldDef]:
+        from midlpy.compiler.sema.naming import pyname
+
+        out: list[model.FieldDef] = []
+        for f in fields:
+            fname = f.declarator.name or f"_unnamed{len(out)}"
+            t = self.resolve(f.type, f.declarator.ops, f.attrs, origin, context="field",
+                             name=f"{owner}_{fname}", span=f.span)
+            if isinstance(t, Handle) or t is None:
+                self.diags.error("bad-field-type",
+                                 f"field '{fname}' of '{owner}' has no wire representation",
+                                 f.span)
+                continue
+            out.append(model.FieldDef(fname, pyname(fname), t, f.span,
+                                      ignore=attr(f.attrs, "ignore") is not None))
+        return out
+
+    def _union(self, u: model.UnionDef, node: ast.UnionType, origin: Origin,
+               typedef_attrs: ast.Attrs) -> None:
+        from midlpy.compiler.sema.naming import pyname
+
+        if node.switch is not None:
+            st = self.resolve(node.switch.type, (), (), origin, context="switch",
+                              name=u.name, span=node.switch.span)
+            u.discriminant = pyname(node.switch.name)
+            u.union_name = node.switch.union_name
+        else:
+            sw = attr(typedef_attrs, "switch_type")
+            st = Prim("int32")
+            if sw and sw.args and isinstance(sw.args[0], ast.TypeArg):
+                ta = sw.args[0]
+                st = self.resolve(ta.type, ta.ops, (), origin, context="switch", name=u.name,
+                                  span=ta.span)
+        if not isinstance(st, (Prim, EnumRef)) or (isinstance(st, Prim) and st.name in
+                                                    ("float", "double")):
+            self.diags.error("bad-switch-type",
+                             f"the discriminant of union '{u.name}' must be an integer, "
+                             "char, boolean or enum type", node.span)
+            st = Prim("int32")
+        u.switch_type = st
+        seen: set[int] = set()
+        for arm in node.arms or ():
+            cases: list[int] = []
+            for c in arm.cases:
+                v = self.int_const(c, "a case label")
+                if v is None:
+                    continue
+                if v in seen:
+                    self.diags.error("duplicate-case", f"case {v} appears twice in union "
+                                     f"'{u.name}'", _span(c))
+                seen.add(v)
+                cases.append(v)
+            fdef = None
+            if arm.field is not None:
+                fl = self._fields([arm.field], origin, u.name)
+                fdef = fl[0] if fl else None
+                if fdef is not None and fdef.pyname == u.discriminant:
+                    fdef.pyname += "_"
+            u.arms.append(model.ArmDef(cases, arm.is_default, fdef, arm.span))
+        if sum(1 for a in u.arms if a.is_default) > 1:
+            self.diags.error("duplicate-default", f"union '{u.name}' has two default arms",
+                             node.span)
+
+    # ------------------------------------------------------------------ declarations
+
+    def resolve(self, spec: ast.TypeSpec, ops: tuple[ast.DeclOp, ...], attrs: ast.Attrs,
+                origin: Origin, *, context: str, name: str, span: Span,
+                acf_attrs: ast.Attrs = ()) -> WireType | Handle | None:
+        """The wire type of ``spec`` with declarator ``ops`` and attributes ``attrs``.
+
+        ``context`` is "field", "param", "typedef", "return" or "switch"; it decides the
+        default kind of the outermost pointer.
+        """
+        levels: list[Level] = [Level(op) for op in reversed(ops) if not isinstance(op, ast.FuncOp)]
+        base = spec
+        base_attrs: ast.Attrs = ()
+        # Unfold pointer/array typedefs so that attributes reach their levels.
+        while True:
+            while isinstance(base, ast.Qualified):
+                base = base.type
+            if not isinstance(base, ast.TypeName) or base.name not in self.scope.typedefs:
+                break
+            td = self.scope.typedefs[base.name]
+            tattrs = td.attrs + self.acf_typedefs.get(td.name, ())
+            if not td.declarator.ops or _ends_unfolding(tattrs):
+                break
+            levels.extend(Level(op, tattrs, True) for op in reversed(td.declarator.ops)
+                          if not isinstance(op, ast.FuncOp))
+            base = td.type
+            base_attrs = tattrs
+
+        all_attrs = attrs + acf_attrs
+        if context == "typedef":
+            conv = self._conversion(name, all_attrs, spec, ops, origin, span)
+            if conv is not None:
+                return conv
+            if attr(all_attrs, "context_handle"):
+                return ContextHandle(name)
+        elif isinstance(base, ast.TypeName) and not levels and base.name in self.scope.typedefs:
+            pass
+
+        inner = self._base(base, origin, all_attrs if not levels else base_attrs, span,
+                           hint=name)
+        if inner is None and not levels:
+            return None
+        if isinstance(inner, Handle):
+            if levels:
+                self.diags.error("bad-handle", "handle_t cannot be pointed to here", span)
+            return HANDLE
+
+        sizes = _positional(attr(all_attrs, "size_is"))
+        maxes = _positional(attr(all_attrs, "max_is"))
+        mins = _positional(attr(all_attrs, "min_is"))
+        lengths = _positional(attr(all_attrs, "length_is"))
+        firsts = _positional(attr(all_attrs, "first_is"))
+        lasts = _positional(attr(all_attrs, "last_is"))
+        string_attr = attr(all_attrs, "string")
+        string_level = len(levels) - 1
+        for lv in levels:
+            if attr(lv.typedef_attrs, "string"):
+                string_level = len(levels) - 1
+        if string_attr is None and any(attr(lv.typedef_attrs, "string") for lv in levels):
+            string_attr = next(attr(lv.typedef_attrs, "string") for lv in levels
+                               if attr(lv.typedef_attrs, "string"))
+        ptr_attr = next((a for a in all_attrs if a.name in _POINTER_KINDS), None)
+
+        t: WireType | None = inner  # type: ignore[assignment]
+        if t is None:
+            t = Prim("byte")  # void *: only meaningful sized (byte array)
+        outer_ptr_done = False
+        for i in range(len(levels) - 1, -1, -1):
+            lv = levels[i]
+            size = _corr(sizes, i)
+            mx = _corr(maxes, i)
+            mn = _corr(mins, i)
+            length = _corr(lengths, i)
+            first = _corr(firsts, i)
+            last = _corr(lasts, i)
+            is_string = string_attr is not None and i == string_level
+            if is_string and not _is_char(t):
+                self.diags.error("string-not-char",
+                                 "[string] applies only to arrays of char, wchar_t or byte",
+                                 string_attr.span)  # type: ignore[union-attr]
+                is_string = False
+            if isinstance(lv.op, ast.ArrayOp):
+                fixed = None
+                if lv.op.size is not None:
+                    fixed = self.int_const(lv.op.size, "an array size")
+                    if fixed is not None and fixed < 0:
+                        self.diags.error("bad-array-size", "array size must not be negative",
+                                         lv.op.span)
+                        fixed = None
+                elif size is None and mx is None and not is_string:
+                    self.diags.error("missing-size-is",
+                                     f"conformant array '{name}' needs [size_is] or [max_is]",
+                                     lv.op.span)
+                t = Array(t, fixed=fixed, size=size, max=mx, min=mn, length=length,
+                          first=first, last=last, string=is_string)
+                continue
+            # pointer level
+            if size or mx or is_string or length or first or last:
+                if (length or first or last) and not (size or mx or is_string):
+                    self.diags.error("missing-size-is",
+                                     "[length_is]/[first_is]/[last_is] on a pointer needs "
+                                     "[size_is] or [max_is]", span)
+                t = Array(t, fixed=None, size=size, max=mx, min=mn, length=length,
+                          first=first, last=last, string=is_string)
+            kind = self._pointer_kind(lv, i, ptr_attr, context, origin, levels)
+            t = Pointer(kind, t)
+            outer_ptr_done = True
+        del outer_ptr_done
+
+        rng = attr(all_attrs, "range")
+        if rng is not None:
+            bounds = self._range(rng)
+            if bounds is not None:
+                if isinstance(t, (Prim, EnumRef)):
+                    t = dataclasses.replace(t, range=bounds)  # the base may be shared
+                elif isinstance(t, Pointer) and isinstance(t.target, Array):
+                    t.target.range = bounds
+                elif isinstance(t, Array):
+                    t.range = bounds
+                else:
+                    self.diags.error("bad-range", "[range] applies only to integer types",
+                                     rng.span)
+        sw = attr(all_attrs, "switch_is")
+        if sw is not None:
+            target = t.target if isinstance(t, Pointer) else t
+            if not isinstance(target, UnionRef):
+                self.diags.error("switch-is-not-union",
+                                 "[switch_is] applies only to a union", sw.span)
+            elif sw.args and sw.args[0] is not None and not isinstance(sw.args[0], (ast.UuidLit, ast.TypeArg, ast.DeclArg)):
+                # a fresh reference so each use keeps its own switch_is
+                fresh = UnionRef(target.union, Corr(sw.args[0], sw.span))  # type: ignore[arg-type]
+                if isinstance(t, Pointer):
+                    t.target = fresh
+                else:
+                    t = fresh
+        v1 = attr(attrs, "v1_enum")
+        if v1 is not None and not (isinstance(t, EnumRef) or _is_enum_spec(base)):
+            self.diags.error("v1-enum-not-enum", "[v1_enum] applies only to an enum", v1.span)
+        return t
+
+    def _pointer_kind(self, lv: Level, i: int, ptr_attr: ast.Attribute | None, context: str,
+                      origin: Origin, levels: list[Level]) -> str:
+        if lv.from_typedef:
+            first_td_level = next(j for j, x in enumerate(levels) if x.from_typedef)
+            if i == 0 and ptr_attr is not None and context in ("field", "param"):
+                return _POINTER_KINDS[ptr_attr.name]
+            a = next((x for x in lv.typedef_attrs if x.name in _POINTER_KINDS), None)
+            if a is not None and i == first_td_level:
+                return _POINTER_KINDS[a.name]
+        elif i == 0 and ptr_attr is not None:
+            return _POINTER_KINDS[ptr_attr.name]
+        if i == 0 and context in ("param",):
+            return REF
+        pd = origin.pointer_default or self.default_pd
+        return _POINTER_KINDS.get(pd, UNIQUE)
+
+    def _range(self, a: ast.Attribute) -> tuple[int, int] | None:
+        if not a.args or len(a.args) != 2 or any(x is None for x in a.args):
+            self.diags.error("bad-range", "[range] takes two bounds: range(low, high)", a.span)
+            return None
+        lo = self.int_const(a.args[0], "a [range] bound")  # type: ignore[arg-type]
+        hi = self.int_const(a.args[1], "a [range] bound")  # type: ignore[arg-type]
+        if lo is None or hi is None:
+            return None
+        if lo > hi:
+            self.diags.error("range-reversed",
+                             f"[range({lo}, {hi})]: the low bound is above the high bound",
+                             a.span)
+            return None
+        return (lo, hi)
+
+    def _conversion(self, name: str, attrs: ast.Attrs, spec: ast.TypeSpec,
+                    ops: tuple[ast.DeclOp, ...], origin: Origin, span: Span) -> Convert | None:
+        for kind in ("transmit_as", "wire_marshal", "represent_as", "user_marshal"):
+            a = attr(attrs, kind)
+            if a is None:
+                continue
+            if kind in ("transmit_as", "wire_marshal"):
+                if not a.args or not isinstance(a.args[0], ast.TypeArg):
+                    self.diags.error("bad-attribute", f"[{kind}] needs a type argument", a.span)
+                    return None
+                ta = a.args[0]
+                wire = self.resolve(ta.type, ta.ops, (), origin, context="typedef",
+                                    name=name + "_wire", span=ta.span)
+                hook = name
+            else:
+                # ACF: the IDL type itself travels; the argument names the local type.
+                stripped = tuple(x for x in attrs if x.name != kind)
+                wire = self.resolve(spec, ops, stripped, origin, context="typedef", name=name,
+                                    span=span)
+                hook = name if kind == "represent_as" else _local_type_name(a) or name
+            if not isinstance(wire, (Prim, EnumRef, Array, Pointer, StructRef, UnionRef,
+                                     ContextHandle, Convert)):
+                self.diags.error("bad-attribute", f"[{kind}] needs a type with a wire form",
+                                 a.span)
+                return None
+            if kind == "transmit_as":
+                to, frm = f"{hook}_to_xmit", f"{hook}_from_xmit"
+            elif kind == "represent_as":
+                to, frm = f"{hook}_from_local", f"{hook}_to_local"
+            else:
+                to, frm = f"{hook}_to_wire", f"{hook}_from_wire"
+            return Convert(kind, hook, wire, to, frm)
+        return None
+
+    def _base(self, base: ast.TypeSpec, origin: Origin, attrs: ast.Attrs, span: Span,
+              hint: str) -> WireType | Handle | None:
+        if isinstance(base, ast.BaseType):
+            return _base_prim(base)
+        if isinstance(base, ast.TypeName):
+            n = base.name
+            if n in self.scope.typedefs:
+                return self.typedef_type(n)
+            if n == HANDLE_T:
+                return HANDLE
+            if n in PREDEFINED and PREDEFINED[n]:
+                return Prim(PREDEFINED[n])  # type: ignore[arg-type]
+            if n in ("GUID", "UUID", "IID"):
+                self.diags.error("unknown-type",
+                                 f"unknown type '{n}': MIDL defines it in an imported file "
+                                 "(wtypes.idl or the spec's own); declare or import it",
+                                 base.span)
+                return None
+            self.diags.error("unknown-type", f"unknown type '{n}'", base.span)
+            return None
+        if isinstance(base, (ast.StructType, ast.UnionType, ast.EnumType)):
+            body = self._body_of(base)
+            if body is None:
+                kind = type(base).__name__.replace("Type", "").lower()
+                self.diags.error("unknown-type", f"{kind} '{base.tag}' is declared but never "
+                                 "defined", base.span)
+                return None
+            entry = self._entry_for(body, origin)
+            tattrs = attrs or entry.typedef_attrs
+            d = self.body_def(body, entry.origin, tattrs, hint=hint)
+            if isinstance(d, model.StructDef):
+                return StructRef(d)
+            if isinstance(d, model.UnionDef):
+                return UnionRef(d)
+            return EnumRef(d)
+        if isinstance(base, ast.PipeType):
+            self.diags.error("pipe-unsupported",
+                             "pipes cannot be used in pickled types or procedures", base.span)
+            return None
+        self.diags.error("unknown-type", "unsupported type", span)
+        return None
+
+    def _entry_for(self, body: ast.Node, origin: Origin) -> TagEntry:  # type: ignore[name-defined]
+        for e in self.scope.bodies:
+            if e.node is body:
+                return e
+        return TagEntry("struct", body, origin)  # type: ignore[arg-type]
+
+
+class _LazyEnv(dict):  # type: ignore[type-arg]
+    """A mapping view that evaluates constants on first use (they may refer to later ones)."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        super().__init__()
+        self.r = resolver
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.r.const_value(key) is not None
+
+    def __getitem__(self, key: str) -> int | float | str:
+        v = self.r.const_value(key)
+        if v is None:
+            raise KeyError(key)
+        return v
+
+
+def _ends_unfolding(attrs: ast.Attrs) -> bool:
+    return any(a.name in ("context_handle", "transmit_as", "wire_marshal", "represent_as",
+                          "user_marshal") for a in attrs)
+
+
+def _local_type_name(a: ast.Attribute) -> str | None:
+    if a.args and isinstance(a.args[0], ast.TypeArg) and isinstance(a.args[0].type, ast.TypeName):
+        return a.args[0].type.name
+    if a.args and isinstance(a.args[0], ast.Name):
+        return a.args[0].id
+    return None
+
+
+def _is_enum_spec(spec: ast.TypeSpec) -> bool:
+    while isinstance(spec, ast.Qualified):
+        spec = spec.type
+    return isinstance(spec, ast.EnumType)
+
+
+def _is_char(t: WireType) -> bool:
+    return isinstance(t, Prim) and t.name in ("char", "uchar", "byte", "wchar", "int8", "uint8")
+
+
+def _positional(a: ast.Attribute | None) -> tuple[ast.AttrArg, ...]:
+    if a is None or a.args is None:
+        return ()
+    return a.args
+
+
+def _corr(args: tuple[ast.AttrArg, ...], i: int) -> Corr | None:
+    if i < len(args) and args[i] is not None and not isinstance(
+            args[i], (ast.UuidLit, ast.TypeArg, ast.DeclArg)):
+        e = args[i]
+        return Corr(e, _span(e))  # type: ignore[arg-type]
+    return None
+
+
+def _span(e: ast.Expr) -> Span:
+    return e.span  # every AST node carries one
+
+
+def _base_prim(b: ast.BaseType) -> Prim | None:
+    n, s = b.name, b.signed
+    if n == "void":
+        return None
+    if n == "boolean":
+        return Prim("boolean")
+    if n == "byte":
+        return Prim("byte")
+    if n == "char":
+        return Prim("int8" if s is True else ("uchar" if s is False else "char"))
+    if n in ("small", "int8"):
+        return Prim("uint8" if s is False else "int8")
+    if n in ("short", "int16"):
+        return Prim("uint16" if s is False else "int16")
+    if n in ("long", "int", "int32", "int3264"):
+        return Prim("uint32" if s is False else "int32")
+    if n in ("hyper", "int64"):
+        return Prim("uint64" if s is False else "int64")
+    if n == "float":
+        return Prim("float")
+    if n == "double":
+        return Prim("double")
+    return None
