@@ -76,6 +76,7 @@ COMMON_HEADER = b"\x01\x10\x08\x00\xcc\xcc\xcc\xcc"
 PROC_HEADER_SIZE = 56
 
 _PRIVATE = struct.Struct("<II")
+_V1_HEADERS = struct.Struct("<BBHIII")  # common header, then private header
 # version, int rep, filler, transfer syntax, interface uuid, major, minor, proc, drep, count
 _PROC_LE = struct.Struct("<BBH20s16sHHIII")
 _PROC_BE = struct.Struct(">BBH20s16sHHIII")
@@ -407,19 +408,6 @@ def free_type(h: MesHandle, value: Any) -> None:
     _live(h)
 
 
-def pickle_type(write: Callable, value: Any, primitive: bool = False) -> bytes:
-    """One-shot type pickle (common header, record): what a fresh dynamic handle holds."""
-    h = MesEncodeDynBufferHandleCreate()
-    encode_type(h, write, value, primitive)
-    return bytes(h._buf)
-
-
-def unpickle_type(data: Any, read: Callable, primitive: bool = False) -> Any:
-    """One-shot decode of the first type pickle in ``data`` (trailing bytes are ignored,
-    as a Windows decoding handle would leave them for the next decode)."""
-    return decode_type(MesDecodeBufferHandleCreate(data), read, primitive)
-
-
 def decode_type(h: MesHandle, read: Callable, primitive: bool = False) -> Any:
     """Read the next type pickle from the handle (``read(r)`` unmarshals it)."""
     h = _decoder(h)
@@ -451,6 +439,28 @@ def decode_type(h: MesHandle, read: Callable, primitive: bool = False) -> Any:
                           f"ObjectBufferLength {length} is not a multiple of 8", start)
     base = h._pos
     return _run_reader(read, _fetch(h, length, "object data"), h._big_endian, base)
+
+
+def pickle_type(write: Callable, value: Any, primitive: bool = False) -> bytes:
+    """One-shot type pickle: the bytes a fresh dynamic handle would hold after one
+    ``encode_type`` (built directly, without a handle)."""
+    priv = 0 if primitive else 8
+    record, _ = _run_writer(write, (value,), 8 + priv)
+    record[0:8] = COMMON_HEADER
+    if priv:
+        _PRIVATE.pack_into(record, 8, len(record) - 16, 0)
+    return bytes(record)
+
+
+def unpickle_type(data: Any, read: Callable, primitive: bool = False) -> Any:
+    """One-shot decode of the first type pickle in ``data`` (trailing bytes are ignored,
+    as a Windows decoding handle would leave them for the next decode)."""
+    mv = _readable(data)
+    if not primitive and len(mv) >= 16:  # fast path for the usual little-endian record
+        version, endian, head, _, length, _ = _V1_HEADERS.unpack_from(mv)
+        if (version, endian, head) == (1, 0x10, 8) and not length & 7 and 16 + length <= len(mv):
+            return _run_reader(read, mv[16:16 + length], False, 16)
+    return decode_type(MesDecodeBufferHandleCreate(mv), read, primitive)
 
 
 # ---------------------------------------------------------------------------------------

@@ -84,6 +84,7 @@ def test_big_endian_type_stream_decodes() -> None:
     # Endianness byte 0x00: the data (and, as Samba writes it, the length) are big-endian.
     be = H("01000800cccccccc 0000000800000000 11223344 00000000")
     assert mes.decode_type(MesDecodeBufferHandleCreate(be), lambda r: r.i32()) == 0x11223344
+    assert mes.unpickle_type(be, lambda r: r.i32()) == 0x11223344
 
 
 @pytest.mark.parametrize("data,status", [
@@ -99,6 +100,9 @@ def test_type_header_validation(data: bytes, status: int) -> None:
     with pytest.raises(DecodeError) as ei:
         mes.decode_type(MesDecodeBufferHandleCreate(data), raw_body)
     assert ei.value.status == status
+    with pytest.raises(DecodeError) as ei2:  # the one-shot helper's fast path agrees
+        mes.unpickle_type(data, raw_body)
+    assert (ei2.value.status, ei2.value.offset) == (status, ei.value.offset)
 
 
 def test_decode_error_offset_is_relative_to_the_buffer() -> None:
@@ -327,5 +331,10 @@ def test_wine_encapsulated_union_body_with_hand_codec() -> None:
 def test_one_shot_helpers() -> None:
     assert mes.pickle_type(hc.write_D, hc.D(1, 5, "ab")) == EX_23_D
     assert mes.unpickle_type(EX_23_D, hc.read_D) == hc.D(1, 5, "ab")
+    bad = bytearray(EX_23_D)
+    bad[16 + 0x18] = 9
+    with pytest.raises(DecodeError) as ei:
+        mes.unpickle_type(bytes(bad), hc.read_D)
+    assert ei.value.offset is not None and ei.value.offset >= 16 + 0x18
     assert mes.pickle_type(lambda w, v: w.i32(v), 0x11223344, primitive=True) == \
         H("01100800cccccccc 4433221100000000")
