@@ -108,6 +108,8 @@ def _pickled(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: list
             wanted[name] = (enc, dec, True)
     if not wanted:
         return
+    if attr(acf.interface_attrs, "auto_handle") is not None:
+        return  # reported by the ACF checks
     if acf.implicit_handle() is None and attr(acf.interface_attrs, "explicit_handle") is None:
         diags.error("no-serialization-handle",
                     "types are pickled but the ACF gives no way to get a serialization handle: "

@@ -226,7 +226,9 @@ class Resolver:
             fname = f.declarator.name or f"_unnamed{len(out)}"
             t = self.resolve(f.type, f.declarator.ops, f.attrs, origin, context="field",
                              name=f"{owner}_{fname}", span=f.span)
-            if isinstance(t, Handle) or t is None:
+            if t is None:
+                continue  # the reason was reported where the type was resolved
+            if isinstance(t, Handle):
                 self.diags.error("bad-field-type",
                                  f"field '{fname}' of '{owner}' has no wire representation",
                                  f.span)
@@ -372,8 +374,8 @@ class Resolver:
                         fixed = None
                 elif size is None and mx is None and not is_string:
                     self.diags.error("missing-size-is",
-                                     f"conformant array '{name}' needs [size_is] or [max_is]",
-                                     lv.op.span)
+                                     f"conformant array '{_display(name)}' needs [size_is] or "
+                                     "[max_is]", lv.op.span)
                 t = Array(t, fixed=fixed, size=size, max=mx, min=mn, length=length,
                           first=first, last=last, string=is_string)
                 continue
@@ -550,6 +552,11 @@ class _LazyEnv(dict):  # type: ignore[type-arg]
         if v is None:
             raise KeyError(key)
         return v
+
+
+def _display(name: str) -> str:
+    """``S_field`` (the internal name of a member) as ``S.field`` for messages."""
+    return name.replace("_", ".", 1) if "_" in name.strip("_") else name
 
 
 def _ends_unfolding(attrs: ast.Attrs) -> bool:
