@@ -26,6 +26,18 @@ as Wine does (except that a read may stop after the last body byte, before the p
 Encoding builds each record in a scratch buffer before anything reaches the handle, so a
 failure (a bad value, a fixed buffer too small: RPC_S_BUFFER_TOO_SMALL) leaves the
 handle's output and ``encoded_size`` as they were.
+
+Statuses on decode: a version byte other than 1 is RPC_X_WRONG_ES_VERSION; a bad
+endianness/integer-representation byte, common header length, ObjectBufferLength (not a
+multiple of 8), data representation, or data running past the end (a length that does
+not fit) is RPC_X_BAD_STUB_DATA; a transfer syntax other than NDR 2.0 is
+RPC_S_UNSUPPORTED_TRANS_SYN; another interface or version RPC_S_UNKNOWN_IF; another
+procedure RPC_X_INVALID_ES_ACTION. Fillers are ignored. In a big-endian type stream the
+private header's length is read in the stream's byte order (as Samba writes it; Windows
+makes only little-endian pickles). A handle that is not one, or was freed, gives
+RPC_S_INVALID_ARG; an encoding handle used to decode (or the reverse) gives
+RPC_X_INVALID_ES_ACTION. A decoding handle advances past every byte it has read, so
+after a body error the next decode starts at the next record.
 """
 
 from __future__ import annotations
