@@ -336,7 +336,9 @@ def _fetch(h: MesHandle, size: int, what: str, minimum: int | None = None) -> me
         try:
             mv = _readable(data)
         except RpcError:
-            raise RpcError(RPC_S_OUT_OF_MEMORY, f"read returned no data for the {what}") from None
+            raise RpcError(RPC_S_OUT_OF_MEMORY,
+                           f"read returned {type(data).__name__}, not bytes, for the {what}"
+                           ) from None
         if len(mv) < need:
             raise RpcError(RPC_S_OUT_OF_MEMORY,
                            f"read returned {len(mv)} bytes, {size} requested for the {what}")
