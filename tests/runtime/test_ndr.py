@@ -369,3 +369,34 @@ def test_exact_bytes_for_fixed_byte_arrays() -> None:
         with pytest.raises(EncodeError) as ei:
             exact_bytes(bad, 4)
         assert ei.value.status == status
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 0xFFFF), max_size=40))
+def test_any_utf16_code_units_round_trip(units: list) -> None:
+    raw = b"".join(u.to_bytes(2, "little") for u in units) + b"\0\0"
+    n = len(units) + 1
+    data = n.to_bytes(4, "little") + bytes(4) + n.to_bytes(4, "little") + raw
+    text = NdrReader(data).string_w()
+    w = NdrWriter()
+    w.string_w(text)
+    assert bytes(w.buf) == data  # every code-unit sequence survives decode then encode
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from("BbHhIiQqd"), st.data(), st.integers(0, 7))
+def test_prim_arrays_round_trip_at_any_offset(code: str, data: st.DataObject, lead: int) -> None:
+    size = struct.calcsize(code)
+    if code == "d":
+        values = data.draw(st.lists(st.floats(allow_nan=False), max_size=20))
+    else:
+        bits = size * 8
+        lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if code.islower() else (0, (1 << bits) - 1)
+        values = data.draw(st.lists(st.integers(lo, hi), max_size=20))
+    w = NdrWriter()
+    w.byte_array(bytes(lead))
+    w.prim_array(code, values)
+    assert len(w.buf) == -(-lead // size) * size + size * len(values)
+    r = NdrReader(bytes(w.buf))
+    r.byte_array(lead)
+    assert r.prim_array(code, len(values)) == values
