@@ -88,3 +88,14 @@ def elem_count(x: Any, wide: bool) -> int:
     except TypeError:
         raise EncodeError(RPC_S_INVALID_ARG,
                           f"expected a sequence, got {type(x).__name__}") from None
+
+
+def is_decoding(h: Any) -> bool:
+    """Whether a serialization handle decodes (a procedure stub then reads, not writes)."""
+    return getattr(h, "operation", None) == 1
+
+
+def wrong_action(proc: str, what: str) -> Exception:
+    """A procedure pickled only one way, used the other way (RPC_X_INVALID_ES_ACTION)."""
+    from .errors import RpcError
+    return RpcError(1827, f"procedure {proc} cannot be {what}: the ACF does not allow it")

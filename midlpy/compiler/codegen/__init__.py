@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Any
 
 from midlpy.compiler import model
-from midlpy.compiler.codegen.emit import ModuleEmitter
+from midlpy.compiler.codegen.emit import ModuleEmitter, ProcEmitter
 from midlpy.compiler.model import (FULL, REF, Array, ContextHandle, Convert, EnumRef, Pointer,
                                    Prim, StructRef, UnionRef, WireType)
 
@@ -55,6 +55,28 @@ class ClassView:
     doc: str
     fields: list[FieldView] = field(default_factory=list)
     members: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class ProcView:
+    name: str
+    opnum: int
+    iface: str  # the module constant holding the interface id
+    params: list[str]  # Python names of the [in] parameters, in order
+    handle_param: str | None  # explicit handle argument, or None for an implicit handle
+    handle_expr: str
+    encode: bool
+    decode: bool
+    doc: str
+
+
+@dataclass
+class IfaceView:
+    const: str
+    name: str
+    uuid: str
+    major: int
+    minor: int
 
 
 @dataclass
@@ -103,6 +125,8 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
 
     routines: list[RoutineView] = []
     implicit = next((i.implicit_handle for i in mod.interfaces if i.implicit_handle), None)
+    if implicit and any(p.handle_expr != implicit for p in []):
+        pass
     for p in mod.pickled:
         type_name = _type_name(p.type, p.name)
         if p.decode:
@@ -113,6 +137,34 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
             p.name, p.encode, p.decode, _annotation(p.type, ref),
             handle_param="" if implicit else "h, ", handle_expr=implicit or "h",
             primitive=p.primitive))
+
+    procs: list[ProcView] = []
+    ifaces: list[IfaceView] = []
+    pe = ProcEmitter(em)
+    for iface in mod.interfaces:
+        pickled = [p for p in iface.procs if p.encode or p.decode]
+        if not pickled or iface.uuid is None:
+            continue
+        const = f"_IFACE_{iface.name}"
+        ifaces.append(IfaceView(const, iface.name, str(iface.uuid), *iface.version))
+        for p in pickled:
+            hparam = next((x.pyname for x in p.params if x.is_handle), None)
+            if hparam is None and p.explicit_handle:
+                hparam = "h"
+            ins = [x.pyname for x in p.params if x.direction_in and not x.is_handle]
+            outs = [x.name for x in p.params if x.direction_out and not x.is_handle]
+            if p.returns is not None:
+                outs.append("the return value")
+            if p.encode:
+                codecs.append(pe.enc(p))
+            if p.decode:
+                codecs.append(pe.dec(p))
+            doc = (f"Procedure {p.name} (number {p.opnum} of {iface.name}): encoding pickles "
+                   f"[in] {', '.join(ins) or 'nothing'}; decoding returns "
+                   f"{', '.join(outs) or 'None'}.")
+            procs.append(ProcView(p.name, p.opnum, const, ins, hparam,
+                                  hparam or iface.implicit_handle or "None",
+                                  p.encode, p.decode, doc))
 
     hooks = sorted({h for d in mod.types for h in _hooks_of(d)} |
                    {h for p in mod.pickled for h in _hooks_in(p.type)})
@@ -125,12 +177,13 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
         imports=[m.module_name for m in mod.imports],
         consts=[(c.pyname, _literal(c.value)) for c in mod.consts],
         classes=classes, fixed=em.fixed_defs, codecs=codecs, routines=routines,
-        implicit_handle=implicit, hooks=hooks,
+        implicit_handle=implicit, hooks=hooks, procs=procs, ifaces=ifaces,
         exports=sorted({c.name for c in classes} | {c.pyname for c in mod.consts}
                        | {f"{r.name}_{op}" for r in routines for op in
                           (["AlignSize", "Encode"] if r.encode else [])
                           + (["Decode", "Free"] if r.decode else [])}
-                       | ({implicit} if implicit else set()) | set(hooks)))
+                       | ({implicit} if implicit else set()) | set(hooks)
+                       | {p.name for p in procs}))
     return text.rstrip("\n") + "\n"
 
 

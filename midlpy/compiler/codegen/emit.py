@@ -1188,3 +1188,101 @@ def _sibling_names(owner: str) -> Callable[[str], str]:
     return lambda n: f"{owner}.{n}"
 
 
+
+
+class ProcEmitter:
+    """Emits the pickling stubs of procedures: ``_enc_P(w, *in_args)`` marshals the
+    ``[in]`` parameters like a client request, ``_dec_P(r)`` unmarshals the ``[out]``
+    parameters and the return value like a client response. Each top-level parameter
+    is a unit of its own: its referents follow it immediately."""
+
+    def __init__(self, em: ModuleEmitter) -> None:
+        self.em = em
+
+    def enc(self, p: model.ProcDef) -> str:
+        em = self.em
+        ins = [x for x in p.params if x.direction_in and not x.is_handle]
+        names = {x.name: x.pyname for x in p.params}
+        lookup = lambda n: names.get(n, n)  # noqa: E731
+        c = Code()
+        c(f"def _enc_{p.name}(w{''.join(', ' + x.pyname for x in ins)}):")
+        c.indent()
+        c('_f = ""')
+        c("try:")
+        c.indent()
+        for x in ins:
+            c(f"_f = {x.name!r}")
+            self._enc_param(c, x.type, x.pyname, lookup)
+        if not ins:
+            c("pass")
+        c.dedent()
+        em._enc_except(c)
+        return c.text()
+
+    def _enc_param(self, c: Code, t: WireType, x: str, names: Callable[[str], str]) -> None:
+        em = self.em
+        if isinstance(t, Pointer) and t.kind == REF:
+            c(f"if {x} is None:")
+            c("    raise _support.null_ref()")
+            em._enc_complete(c, t.target, x, names)
+        elif isinstance(t, Pointer):
+            c(f"if {x} is None:")
+            c("    w.null()")
+            c("else:")
+            c.indent()
+            sl = c.tmp("sl")
+            c(f"{sl} = w.slot()")
+            if t.kind == FULL:
+                c(f"if w.full({sl}, {x}):")
+                c.indent()
+                em._enc_complete(c, t.target, x, names)
+                c.dedent()
+            else:
+                c(f"w.unique({sl})")
+                em._enc_complete(c, t.target, x, names)
+            c.dedent()
+        else:
+            em._enc_complete(c, t, x, names)
+
+    def dec(self, p: model.ProcDef) -> str:
+        em = self.em
+        outs = [x for x in p.params if x.direction_out and not x.is_handle]
+        names = {x.name: f"v_{x.pyname}" for x in p.params}
+        lookup = lambda n: names.get(n, n)  # noqa: E731
+        c = Code()
+        c(f"def _dec_{p.name}(r):")
+        c.indent()
+        c('_f = ""')
+        c("try:")
+        c.indent()
+        results = []
+        for x in outs:
+            c(f"_f = {x.name!r}")
+            var = f"v_{x.pyname}"
+            self._dec_param(c, x.type, var, lookup)
+            results.append(var)
+        if p.returns is not None:
+            c("_f = 'return value'")
+            self._dec_param(c, p.returns, "v_return_", lookup)
+            results.append("v_return_")
+        c.dedent()
+        c("except _DecodeError as e:")
+        c("    raise e.push(_f)")
+        if not results:
+            c("return None")
+        elif len(results) == 1:
+            c(f"return {results[0]}")
+        else:
+            c(f"return ({', '.join(results)})")
+        return c.text()
+
+    def _dec_param(self, c: Code, t: WireType, var: str, names: Callable[[str], str]) -> None:
+        em = self.em
+        if isinstance(t, Pointer) and t.kind == REF:
+            em._dec_complete(c, t.target, var, names)
+        elif isinstance(t, Pointer):
+            ref = c.tmp("ref")
+            c(f"{ref} = r.u32()")
+            em._dec_pointee_at(c, t, ref, var, names)
+        else:
+            em._dec_complete(c, t, var, names)
