@@ -101,7 +101,7 @@ class MesHandle:
 
     __slots__ = ("style", "operation", "_buf", "_pos", "encoded_size", "state", "alloc",
                  "write", "read", "_common_done", "_big_endian", "_freed", "_last_proc",
-                 "_peeked")
+                 "_peeked", "_user")
 
     def __init__(self, style: int, operation: int) -> None:
         self.style = style
@@ -118,9 +118,10 @@ class MesHandle:
         self._freed = False
         self._last_proc: tuple | None = None
         self._peeked: bytes | None = None  # a procedure header read ahead
+        self._user: Any = None         # the buffer object the caller gave (fixed style)
 
     def _clear(self) -> None:
-        self._buf = None
+        self._buf = self._user = None
         self._pos = 0
         self.encoded_size = 0
         self._common_done = False
@@ -133,7 +134,7 @@ class MesHandle:
         """Dynamic handle: everything encoded so far (bytes); fixed: the caller's buffer."""
         if self.style == MES_DYNAMIC_BUFFER_HANDLE:
             return bytes(self._buf) if self._buf is not None else b""
-        return self._buf.obj if isinstance(self._buf, memoryview) else self._buf
+        return self._user
 
     def __repr__(self) -> str:
         style = {0: "incremental", 1: "fixed", 2: "dynamic"}.get(self.style, "?")
@@ -170,7 +171,7 @@ def _readable(data: Any) -> memoryview:
 def MesEncodeFixedBufferHandleCreate(buffer: Any) -> MesHandle:
     """An encoding handle writing into ``buffer``; ``handle.encoded_size`` grows per encode."""
     h = MesHandle(MES_FIXED_BUFFER_HANDLE, MES_ENCODE)
-    h._buf = _writable(buffer)
+    h._buf, h._user = _writable(buffer), buffer
     return h
 
 
@@ -193,7 +194,7 @@ def MesEncodeIncrementalHandleCreate(state: Any, alloc: Callable, write: Callabl
 def MesDecodeBufferHandleCreate(data: Any) -> MesHandle:
     """A decoding handle over ``data`` (not copied); successive decodes read successive records."""
     h = MesHandle(MES_FIXED_BUFFER_HANDLE, MES_DECODE)
-    h._buf = _readable(data)
+    h._buf, h._user = _readable(data), data
     return h
 
 
@@ -231,6 +232,7 @@ def MesBufferHandleReset(handle: MesHandle, handle_style: int, operation: int,
         raise RpcError(RPC_S_INVALID_ARG, f"handle style {handle_style!r} is not a buffer style")
     h._clear()
     h.style, h.operation, h._buf = handle_style, operation, mv
+    h._user = buffer if handle_style == MES_FIXED_BUFFER_HANDLE else None
     h.state = h.alloc = h.write = h.read = None
 
 
@@ -263,7 +265,7 @@ def MesHandleFree(handle: MesHandle) -> None:
     h = _live(handle)
     h._freed = True
     h.state = h.alloc = h.write = h.read = None
-    h._buf = None
+    h._buf = h._user = None
     h._peeked = None
 
 

@@ -97,6 +97,8 @@ def test_fixed_buffer_encodes_cumulatively() -> None:
     mes.encode_type(h, write_long, 0x11223344, primitive=True)
     assert h.encoded_size == 56 and bytes(buf[48:56]) == H("4433221100000000")
     assert h.buffer is buf
+    view = memoryview(buf)[8:]
+    assert MesEncodeFixedBufferHandleCreate(view).buffer is view
 
 
 def test_fixed_buffer_too_small_writes_nothing() -> None:
