@@ -27,9 +27,10 @@ def test_generated_code_matches_golden(name: str, update_goldens: bool) -> None:
     assert result.ok, result.diagnostics.render(result.sources)
     for gen in result.files:
         golden = GOLDEN / gen.path
-        if update_goldens or not golden.exists():
+        if update_goldens:
             golden.write_text(gen.text, encoding="utf-8", newline="\n")
             continue
+        assert golden.exists(), f"no golden file {golden.name}: run pytest --update-goldens"
         expected = golden.read_text(encoding="utf-8")
         if gen.text != expected:
             diff = "".join(difflib.unified_diff(expected.splitlines(True), gen.text.splitlines(True),

@@ -156,9 +156,9 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
             if p.returns is not None:
                 outs.append("the return value")
             if p.encode:
-                codecs.append(pe.enc(p))
+                codecs.append(pe.enc(p, "in"))
             if p.decode:
-                codecs.append(pe.dec(p))
+                codecs.append(pe.dec(p, "out"))
             doc = (f"Procedure {p.name} (number {p.opnum} of {iface.name}): encoding pickles "
                    f"[in] {', '.join(ins) or 'nothing'}; decoding returns "
                    f"{', '.join(outs) or 'None'}.")

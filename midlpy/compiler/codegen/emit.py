@@ -1191,29 +1191,45 @@ def _sibling_names(owner: str) -> Callable[[str], str]:
 
 
 class ProcEmitter:
-    """Emits the pickling stubs of procedures: ``_enc_P(w, *in_args)`` marshals the
-    ``[in]`` parameters like a client request, ``_dec_P(r)`` unmarshals the ``[out]``
-    parameters and the return value like a client response. Each top-level parameter
-    is a unit of its own: its referents follow it immediately."""
+    """Emits the marshalling of procedure parameters, one function per direction.
+
+    ``enc(p, "in")`` marshals the ``[in]`` parameters like a client request (a pickled
+    procedure on an encoding handle), ``dec(p, "out")`` unmarshals the ``[out]``
+    parameters and the return value like a client response (a pickled procedure on a
+    decoding handle); ``dec(p, "in")`` and ``enc(p, "out")`` are the server's halves.
+    Each top-level parameter is a unit of its own: its referents follow it immediately.
+    """
 
     def __init__(self, em: ModuleEmitter) -> None:
         self.em = em
 
-    def enc(self, p: model.ProcDef) -> str:
+    @staticmethod
+    def params(p: model.ProcDef, direction: str) -> list[model.ParamDef]:
+        want_in = direction == "in"
+        return [x for x in p.params if not x.is_handle
+                and (x.direction_in if want_in else x.direction_out)]
+
+    def enc(self, p: model.ProcDef, direction: str = "in") -> str:
         em = self.em
-        ins = [x for x in p.params if x.direction_in and not x.is_handle]
+        xs = self.params(p, direction)
+        args = [x.pyname for x in xs]
+        if direction == "out" and p.returns is not None:
+            args.append("return_")
         names = {x.name: x.pyname for x in p.params}
         lookup = lambda n: names.get(n, n)  # noqa: E731
         c = Code()
-        c(f"def _enc_{p.name}(w{''.join(', ' + x.pyname for x in ins)}):")
+        c(f"def _enc_{p.name}_{direction}(w{''.join(', ' + a for a in args)}):")
         c.indent()
         c('_f = ""')
         c("try:")
         c.indent()
-        for x in ins:
+        for x in xs:
             c(f"_f = {x.name!r}")
             self._enc_param(c, x.type, x.pyname, lookup)
-        if not ins:
+        if direction == "out" and p.returns is not None:
+            c("_f = 'return value'")
+            self._enc_param(c, p.returns, "return_", lookup)
+        if not args:
             c("pass")
         c.dedent()
         em._enc_except(c)
@@ -1244,31 +1260,35 @@ class ProcEmitter:
         else:
             em._enc_complete(c, t, x, names)
 
-    def dec(self, p: model.ProcDef) -> str:
+    def dec(self, p: model.ProcDef, direction: str = "out") -> str:
         em = self.em
-        outs = [x for x in p.params if x.direction_out and not x.is_handle]
+        xs = self.params(p, direction)
         names = {x.name: f"v_{x.pyname}" for x in p.params}
         lookup = lambda n: names.get(n, n)  # noqa: E731
         c = Code()
-        c(f"def _dec_{p.name}(r):")
+        c(f"def _dec_{p.name}_{direction}(r):")
         c.indent()
         c('_f = ""')
         c("try:")
         c.indent()
         results = []
-        for x in outs:
+        for x in xs:
             c(f"_f = {x.name!r}")
             var = f"v_{x.pyname}"
             self._dec_param(c, x.type, var, lookup)
             results.append(var)
-        if p.returns is not None:
+        if direction == "out" and p.returns is not None:
             c("_f = 'return value'")
             self._dec_param(c, p.returns, "v_return_", lookup)
             results.append("v_return_")
+        if not results:
+            c("pass")
         c.dedent()
         c("except _DecodeError as e:")
         c("    raise e.push(_f)")
-        if not results:
+        if direction == "in":
+            c(f"return ({', '.join(results)}{',' if len(results) == 1 else ''})")
+        elif not results:
             c("return None")
         elif len(results) == 1:
             c(f"return {results[0]}")
