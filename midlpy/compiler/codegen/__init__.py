@@ -166,6 +166,10 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
                                   hparam or iface.implicit_handle or "None",
                                   p.encode, p.decode, doc))
 
+    from midlpy.compiler.codegen import stubs
+
+    codecs += stubs.render(mod, em, pe)
+
     hooks = sorted({h for d in mod.types for h in _hooks_of(d)} |
                    {h for p in mod.pickled for h in _hooks_in(p.type)})
     sources = [PurePath(mod.idl_path).name]
