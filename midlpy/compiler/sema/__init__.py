@@ -190,4 +190,60 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
                 explicit_handle=idef.explicit_handle or attr(oattrs, "explicit_handle") is not None))
             opnum += 1
         idef.pickling_only = all(p.encode or p.decode for p in idef.procs)
+        _check_pickled_procs(idef, iface, acf, diags)
         root.interfaces.append(idef)
+
+
+def _check_pickled_procs(idef: model.InterfaceDef, iface: ast.Interface, acf: acf_pass.AcfInfo,
+                         diags: Diagnostics) -> None:
+    """What MIDL refuses for procedures marked [encode]/[decode]."""
+    pickled = [p for p in idef.procs if p.encode or p.decode]
+    if not pickled:
+        return
+    ih = attr(acf.interface_attrs, "implicit_handle")
+    if ih is not None and ih.args and isinstance(ih.args[0], ast.DeclArg):
+        spec = ih.args[0].type
+        if not (isinstance(spec, ast.TypeName) and spec.name == "handle_t") or ih.args[0].declarator.ops:
+            diags.error("bad-implicit-handle",
+                        "a serialization [implicit_handle] must be declared handle_t", ih.span)
+    if attr(iface.attrs, "object") is not None:
+        diags.error("object-pickling", f"interface '{idef.name}' is [object]: its procedures "
+                    "cannot be pickled", iface.span)
+    if idef.uuid is None:
+        diags.error("missing-uuid", f"interface '{idef.name}' has pickled procedures but no "
+                    "uuid, which every procedure pickle records", iface.span)
+    remote = [p for p in idef.procs if not (p.encode or p.decode)]
+    if remote:
+        diags.error("mixed-pickling",
+                    f"procedure '{remote[0].name}' is remote but the interface also has pickled "
+                    "procedures; MIDL keeps them in separate interfaces", remote[0].span)
+    for p in pickled:
+        has_handle = any(x.is_handle for x in p.params)
+        if not has_handle and not p.explicit_handle and idef.implicit_handle is None:
+            diags.error("no-serialization-handle",
+                        f"procedure '{p.name}' is pickled but has no way to get a serialization "
+                        "handle: give it a handle_t parameter, or add [explicit_handle] or "
+                        "[implicit_handle(handle_t name)] to the ACF", p.span)
+        for x in p.params:
+            if _contains_context_handle(x.type):
+                diags.error("context-handle-pickling",
+                            f"parameter '{x.name}' of pickled procedure '{p.name}' is a context "
+                            "handle, which cannot be pickled", x.span)
+        if p.decode and p.returns is not None and _bad_return(p.returns):
+            diags.error("bad-pickled-return",
+                        f"procedure '{p.name}' is decoded but returns a floating-point, structure "
+                        "or union value, which pickling does not support", p.span)
+
+
+def _contains_context_handle(t: Any) -> bool:
+    if isinstance(t, model.ContextHandle):
+        return True
+    if isinstance(t, model.Pointer):
+        return _contains_context_handle(t.target)
+    return False
+
+
+def _bad_return(t: Any) -> bool:
+    if isinstance(t, model.Prim):
+        return t.name in ("float", "double")
+    return isinstance(t, (model.StructRef, model.UnionRef))
