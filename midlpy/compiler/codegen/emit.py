@@ -402,7 +402,7 @@ class ModuleEmitter:
                                     for x in p.owner_path)
                     has_field = any(isinstance(x, str) for x in p.path)
                     items.append(Deferred(acc + path, p.pointer, acc + opath if has_field
-                                          else owner, p.field))
+                                          else owner, f.name + path))
                 continue
             items.append(Deferred(acc, f.type, owner, f.name))
         return items
