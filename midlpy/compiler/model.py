@@ -141,6 +141,7 @@ class UnionRef:
 @dataclass(eq=False)
 class ContextHandle:
     name: str | None = None  # the context-handle typedef, if any
+    root: str | None = None  # the typedef a chain of them starts from (sema.contexts)
 
 
 @dataclass(eq=False)
@@ -235,6 +236,9 @@ class ParamDef:
     direction_out: bool
     span: Span
     is_handle: bool = False  # handle_t: never transmitted
+    # a context handle's ACF serialization (most specific of parameter, procedure,
+    # typedef): True serialize, False noserialize, None the server's default
+    ctx_serialize: bool | None = None
 
 
 @dataclass(eq=False)
@@ -260,6 +264,8 @@ class InterfaceDef:
     implicit_handle: str | None = None
     explicit_handle: bool = False
     pickling_only: bool = True
+    strict_context_handle: bool = False  # ACF [strict_context_handle]
+    type_strict_context_handle: bool = False  # ACF [type_strict_context_handle]
 
 
 @dataclass(eq=False)

@@ -1,13 +1,120 @@
-"""RPC client and server stubs for interfaces that are not pickling-only (issue 6).
+"""RPC client and server stubs for every interface that is not pickling-only.
 
-``render(mod, em, pe)`` returns the code blocks to append to the module. Until the stubs
-land it generates nothing, so pickling-only modules are unaffected.
+For interface ``I`` the module gets ``_RPC_I`` (an ``rpc.Interface`` listing each
+procedure's four marshalling functions and where its context handles sit), a client
+class ``IClient(transport)`` with one method per procedure, and a dispatcher class
+``IServer(impl, serialize=None)``. The runtime (midlpy/runtime/rpc.py) does the rest;
+the ACF serialization decisions are baked in here as ``CtxParam.serialize``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from midlpy.compiler import model
+from midlpy.compiler.sema.contexts import context_of
+from midlpy.compiler.sema.naming import pyname
 
-def render(mod: Any, em: Any, pe: Any) -> list[str]:
-    return []
+# Attributes of rpc.Client that a procedure's method must not hide.
+_CLIENT_NAMES = frozenset({"transport", "interface"})
+
+
+def render(mod: model.ModuleModel, em: Any, pe: Any) -> list[str]:
+    """The code blocks (marshallers, interface description, classes) for ``mod``."""
+    blocks: list[str] = []
+    taken = {getattr(d, "name", "") for d in mod.types} | {c.pyname for c in mod.consts}
+    for iface in mod.interfaces:
+        procs = [p for p in iface.procs if not (p.encode or p.decode)]
+        if iface.pickling_only or not procs:
+            continue
+        for p in procs:
+            blocks += [pe.enc(p, "in"), pe.dec(p, "in"), pe.enc(p, "out"), pe.dec(p, "out")]
+        blocks.append(_interface(iface, procs, _free(f"{iface.name}Client", taken),
+                                 _free(f"{iface.name}Server", taken)))
+    return blocks
+
+
+def _free(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
+
+
+def _ctx_params(p: model.ProcDef) -> list[str]:
+    ins = [x for x in p.params if x.direction_in and not x.is_handle]
+    outs = [x for x in p.params if x.direction_out and not x.is_handle]
+    out: list[str] = []
+    for x in p.params:
+        ch = context_of(x.type)
+        if ch is None or x.is_handle:
+            continue
+        in_pos = ins.index(x) if x in ins else None
+        out_pos = outs.index(x) if x in outs else None
+        out.append(f"_rpc.CtxParam({x.name!r}, {ch.name!r}, {ch.root!r}, {in_pos!r}, "
+                   f"{out_pos!r}, {x.ctx_serialize!r})")
+    ret = context_of(p.returns)
+    if ret is not None:
+        out.append(f"_rpc.CtxParam('return value', {ret.name!r}, {ret.root!r}, None, "
+                   f"{len(outs)}, None)")
+    return out
+
+
+def _interface(iface: model.InterfaceDef, procs: list[model.ProcDef], client: str,
+               server: str) -> str:
+    spec = f"_RPC_{iface.name}"
+    lines = ["from midlpy.runtime import rpc as _rpc  # noqa: E402", "",
+             f"#: Interface {iface.name} for RPC: its procedures and their context handles.",
+             f"{spec} = _rpc.Interface(",
+             f"    {iface.name!r}, {_uuid(iface)}, {iface.version!r},",
+             "    ("]
+    for p in procs:
+        n_in = sum(1 for x in p.params if x.direction_in and not x.is_handle)
+        n_out = sum(1 for x in p.params if x.direction_out and not x.is_handle)
+        n_out += p.returns is not None
+        ctx = _ctx_params(p)
+        ctx_text = ("(" + "".join(f"\n                   {c}," for c in ctx) + ")") if ctx else "()"
+        lines += [f"        _rpc.Proc({p.name!r}, {p.opnum}, _dec_{p.name}_in, _enc_{p.name}_out,",
+                  f"                  _enc_{p.name}_in, _dec_{p.name}_out, {n_in}, {n_out},",
+                  f"                  {ctx_text}),"]
+    lines += ["    ),",
+              f"    strict={iface.strict_context_handle}, "
+              f"type_strict={iface.type_strict_context_handle})",
+              "", "",
+              f"class {client}(_rpc.Client):",
+              f'    """Client of interface {iface.name}: each method is one call through the',
+              '    transport (any object with ``call(opnum, request) -> bytes``)."""',
+              "",
+              f"    interface = {spec}"]
+    for i, p in enumerate(procs):
+        lines += [""] + _client_method(p, spec, i)
+    lines += ["", "",
+              f"class {server}(_rpc.Dispatcher):",
+              f'    """Server of interface {iface.name}: ``{server}(impl)`` runs calls on ``impl``,',
+              "    which has one method per procedure named as in the IDL (and ``T_rundown`` for",
+              '    each context-handle type T). See midlpy.runtime.rpc for the conventions."""',
+              "",
+              f"    interface = {spec}"]
+    return "\n".join(lines)
+
+
+def _client_method(p: model.ProcDef, spec: str, index: int) -> list[str]:
+    ins = [x.pyname if x.pyname != "self" else "self_"
+           for x in p.params if x.direction_in and not x.is_handle]
+    outs = [x.name for x in p.params if x.direction_out and not x.is_handle]
+    if p.returns is not None:
+        outs.append("the return value")
+    name = pyname(p.name)
+    if name in _CLIENT_NAMES or name.startswith("_"):
+        name += "_"
+    returns = ("nothing" if not outs else outs[0] if len(outs) == 1
+               else "(" + ", ".join(outs) + ")")
+    args = "".join(f", {a}: Any" for a in ins)
+    tup = f"({ins[0]},)" if len(ins) == 1 else "(" + ", ".join(ins) + ")"
+    return [f"    def {name}(self{args}) -> Any:",
+            f'        """Call {p.name} (opnum {p.opnum}); returns {returns}."""',
+            f"        return self._invoke({spec}.procs[{index}], {tup})"]
+
+
+def _uuid(iface: model.InterfaceDef) -> str:
+    return "None" if iface.uuid is None else f"_rpc.UUID({str(iface.uuid)!r})"

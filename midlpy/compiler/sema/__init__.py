@@ -17,7 +17,7 @@ from typing import Any
 
 from midlpy.compiler import ast, model
 from midlpy.compiler.sema import acf as acf_pass
-from midlpy.compiler.sema import checks, layout
+from midlpy.compiler.sema import checks, contexts, layout
 from midlpy.compiler.sema.naming import module_name, pyname
 from midlpy.compiler.sema.resolve import HANDLE, Handle, Resolver
 from midlpy.compiler.sema.scope import attr, collect
@@ -63,6 +63,7 @@ def analyse(program: Any, diags: Diagnostics) -> model.ProgramModel | None:
     root_mod = modules[root.path]
     _pickled(res, scope, acf, root_ifaces, root_mod, diags)
     _interfaces(res, scope, acf, root_ifaces, root_mod, diags)
+    contexts.run(scope, acf, root_mod, diags)
     checks.run(all_defs, root_mod, diags)
     if diags.has_errors:
         return None

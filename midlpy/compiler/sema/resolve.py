@@ -318,6 +318,9 @@ class Resolver:
                 return conv
             if attr(all_attrs, "context_handle"):
                 return ContextHandle(name)
+        elif context == "param" and attr(all_attrs, "context_handle"):
+            # [context_handle] void *p is the handle, void **p an [out] pointer to one
+            return ContextHandle() if len(levels) <= 1 else Pointer(REF, ContextHandle())
         elif isinstance(base, ast.TypeName) and not levels and base.name in self.scope.typedefs:
             pass
 
