@@ -265,6 +265,35 @@ class NdrReader:
     def byte_array(self, n: int) -> bytes:
         return bytes(self._take(n))
 
+    def rows(self, f: Fixed, n: int) -> Any:
+        """``n`` array elements that are each one run of ``f`` (``f.size`` a multiple of
+        ``f.align``): an iterator of tuples, converted in one bulk call."""
+        self.pos = (self.pos + f.align - 1) & -f.align
+        return f.pair[self.order].iter_unpack(self._take(n * f.size))
+
+    def counted_wchars(self, size: int | None, length: int | None) -> str:
+        """The referent of a sized ``wchar_t`` pointer with ``size_is``/``length_is``
+        (RPC_UNICODE_STRING's Buffer): max count, offset, actual count and the code
+        units, checked against the correlated values when they are known."""
+        pos = (self.pos + 3) & -4
+        try:
+            mx, off, n = (_BE3I if self.big_endian else _LE3I).unpack_from(self.buf, pos)
+        except struct.error:
+            raise self._short(pos, 12) from None
+        self.pos = pos + 12
+        if size is not None and mx != size:
+            raise DecodeError(RPC_S_INVALID_BOUND,
+                              f"max count {mx} disagrees with its size_is value {size}", pos)
+        if off + n > mx:
+            raise DecodeError(RPC_S_INVALID_BOUND,
+                              f"offset {off} + actual count {n} exceeds maximum {mx}", pos)
+        if length is not None and n != length:
+            raise DecodeError(RPC_S_INVALID_BOUND,
+                              f"actual count {n} disagrees with its length_is value {length}",
+                              pos)
+        codec = "utf-16-be" if self.big_endian else "utf-16-le"
+        return str(self._take(2 * n), codec, "surrogatepass")
+
     def chars(self, n: int) -> str:
         return str(self._take(n), "latin-1")
 
@@ -454,6 +483,30 @@ class NdrWriter:
             self.buf += s.encode("latin-1")
         except (UnicodeEncodeError, AttributeError) as exc:
             raise self._bad("8-bit characters", s, exc) from None
+
+    def counted_wchars(self, slot: int, s: str, size: int, length: int) -> None:
+        """Number the unique pointer in ``slot`` and write its referent, a ``wchar_t``
+        array with ``size_is``/``length_is`` (RPC_UNICODE_STRING's Buffer)."""
+        try:
+            data = s.encode("utf-16-le", "surrogatepass")
+        except (AttributeError, UnicodeEncodeError) as exc:
+            raise self._bad("UTF-16 text", s, exc) from None
+        n = len(data) >> 1
+        if n != length:
+            raise EncodeError(RPC_S_INVALID_BOUND,
+                              f"length_is says {length} UTF-16 units but the text has {n}")
+        if not 0 <= n <= size:
+            raise EncodeError(RPC_S_INVALID_BOUND,
+                              f"length_is {length} exceeds size_is {size}")
+        buf = self.buf
+        ref = self.next_unique  # unique(slot), inlined: this is the hottest referent
+        self.next_unique = ref + 4
+        _PACK_U32_INTO(buf, slot, ref)
+        pad = -len(buf) & 3
+        if pad:
+            buf += _ZEROS[pad]
+        buf += _LE3I.pack(size, 0, n)
+        buf += data
 
     def wchars(self, s: str) -> None:
         self.align(2)

@@ -6,11 +6,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are strings
     from typing import Any, Callable
 
+from struct import error as StructError
+
 from .errors import (RPC_S_INVALID_ARG, RPC_S_INVALID_BOUND, RPC_S_INVALID_TAG,
                      RPC_X_ENUM_VALUE_OUT_OF_RANGE, RPC_X_NULL_REF_POINTER, DecodeError,
                      EncodeError)
 
-__all__ = ["exact_bytes", "utf16", "check_len", "check_enum16", "check_range", "null_ref",
+__all__ = ["StructError", "exact_bytes", "utf16", "check_len", "check_enum16", "check_range", "null_ref",
            "bad_tag", "encode_failure", "missing_hook", "bad_value"]
 
 

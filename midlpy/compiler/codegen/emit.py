@@ -26,7 +26,8 @@ _PRIM_METHOD = {"boolean": "boolean", "byte": "u8", "char": "u8", "uchar": "u8",
                 "uint8": "u8", "wchar": "u16", "int16": "i16", "uint16": "u16", "int32": "i32",
                 "uint32": "u32", "int64": "i64", "uint64": "u64", "float": "f32",
                 "double": "f64"}
-_ENCODE_ERRORS = "(TypeError, ValueError, AttributeError, OverflowError, KeyError)"
+_ENCODE_ERRORS = ("(TypeError, ValueError, AttributeError, OverflowError, KeyError, "
+                  "_support.StructError)")
 
 
 class Code:
@@ -300,8 +301,17 @@ class ModuleEmitter:
             c(f"{var} = r.prim_array('I', {n})")
             return
         size = layout.fixed_size(el) or 1
-        c(f"r.check_count({n}, {max(1, size)})")
         spec = self.inline(el, "")
+        if (spec is not None and isinstance(el, StructRef) and not spec.checks
+                and _row_ok(spec)):
+            # elements that are one fixed run each: one bulk conversion for the array
+            fmt, _ = fmt_of(spec.entries)
+            names = [c.tmp("a") for _ in spec.leaves]
+            target = ", ".join(names) + ("," if len(names) == 1 else "")
+            c(f"{var} = [{spec.build(iter(names))} for {target} in "
+              f"r.rows({self.fixed(fmt, spec.align)}, {n})]")
+            return
+        c(f"r.check_count({n}, {max(1, size)})")
         if spec is not None and isinstance(el, StructRef):
             fmt, _ = fmt_of(spec.entries)
             fx = self.fixed(fmt, spec.align)
@@ -439,7 +449,10 @@ class ModuleEmitter:
             e = c.tmp("e")
             c(f"for {i}, {e} in enumerate({acc}):")
             c.indent()
-            if isinstance(el, StructRef):
+            if self._inlinable_deferred(el) is not None:
+                for it in self._deferred_items(el.struct.fields, e, e):  # type: ignore[union-attr]
+                    self._dec_deferred_item(c, it)
+            elif isinstance(el, StructRef):
                 c(f"{self.ref(el.struct, '_dec')}_deferred(r, {e})")
             elif isinstance(el, UnionRef):
                 c(f"{self.ref(el.union, '_dec')}_deferred(r, {e})")
@@ -479,7 +492,11 @@ class ModuleEmitter:
         recursive = self._is_recursive(t)
         if recursive:
             c("r.enter()")
-        if isinstance(t, StructRef):
+        if isinstance(t, StructRef) and self._simple_conformant(t.struct):
+            self._dec_simple_conformant(c, t.struct, var)
+            if register:
+                c(f"r.refs[{register}] = {var}")
+        elif isinstance(t, StructRef):
             s = t.struct
             args = "r"
             if s.conformant:
@@ -532,6 +549,9 @@ class ModuleEmitter:
                             owner_names: Callable[[str], str]) -> None:
         """A sized pointer's referent: counts in front of the elements."""
         size, length, first = self.sizes(a, owner_names)
+        if _counted_wchars(a):
+            c(f"{var} = r.counted_wchars({size}, {length})")
+            return
         if a.string and a.conformant:
             fn = "string_w" if _is_wide(a.element) else "string_c"
             c(f"{var} = r.{fn}()")
@@ -564,6 +584,92 @@ class ModuleEmitter:
         self._dec_elements(c, a.element, count, var)
         if layout.has_deferred(a.element):
             self._dec_elements_deferred(c, a.element, var, owner_names)
+
+    # ------------------------------------------------------------------ SID-like shapes
+
+    def _simple_conformant(self, st: model.StructDef) -> list[Inline] | None:
+        """Head specs of a conformant struct made of fixed members and a trailing
+        conformant array of integers (an RPC_SID): its count, head and array are then
+        read and written with one fixed run and one bulk array call."""
+        if not st.conformant or st.align > 4 or not st.fields:
+            return None
+        last = st.fields[-1].type
+        if not (isinstance(last, Array) and last.conformant and not last.varying
+                and isinstance(last.element, Prim) and last.size is not None
+                and last.element.name not in ("byte", "char", "uchar", "wchar", "boolean")
+                and last.element.range is None and last.range is None):
+            return None
+        heads = []
+        for f in st.fields[:-1]:
+            spec = self.inline(f.type, f.name)
+            if spec is None or spec.pointers or f.ignore:
+                return None
+            heads.append(spec)
+        return heads
+
+    def _combined_fixed(self, heads: list[Inline]) -> tuple[str, int]:
+        entries: list[Leaf | int] = [Leaf("I", 4, 4)]
+        for h in heads:
+            entries += h.entries
+        fmt, _ = fmt_of(entries)
+        return self.fixed(fmt, 4), sum(len(h.leaves) for h in heads)
+
+    def _enc_simple_conformant(self, c: Code, st: model.StructDef, x: str) -> None:
+        heads = self._simple_conformant(st)
+        assert heads is not None
+        fx, _ = self._combined_fixed(heads)
+        arr_field = st.fields[-1]
+        arr: Array = arr_field.type  # type: ignore[assignment]
+        size, _, _ = self.sizes(arr, _sibling_names(x))
+        values: list[str] = []
+        for f, spec in zip(st.fields, heads):
+            mine = spec.split(f"{x}.{f.pyname}")
+            for k, chk in spec.checks:
+                self._enc_check(c, mine[k], chk)
+            values += mine
+        items = f"{x}.{arr_field.pyname}"
+        n = c.tmp("n")
+        c(f"{n} = len({items})")
+        c(f"if {n} != {size}:")
+        c(f"    _support.check_len({n}, {size}, 'size_is')")
+        c(f"w.fixed({fx}, {n}, {', '.join(values)})")
+        c(f"w.prim_array({arr.element.code!r}, {items})")  # type: ignore[union-attr]
+
+    def _dec_simple_conformant(self, c: Code, st: model.StructDef, var: str) -> None:
+        heads = self._simple_conformant(st)
+        assert heads is not None
+        fx, count = self._combined_fixed(heads)
+        mc = c.tmp("mc")
+        names = [c.tmp("a") for _ in range(count)]
+        c(f"{mc}, {', '.join(names)} = r.fixed({fx})")
+        it = iter(names)
+        exprs: dict[str, str] = {}
+        built: list[str] = []
+        for f, spec in zip(st.fields, heads):
+            mine = [next(it) for _ in spec.leaves]
+            for k, chk in spec.checks:
+                self._dec_check(c, mine[k], chk, f.name)
+            exprs[f.name] = mine[0] if len(mine) == 1 else ""
+            built.append(spec.build(iter(mine)))
+        arr_field = st.fields[-1]
+        arr: Array = arr_field.type  # type: ignore[assignment]
+        size, _, _ = self.sizes(arr, lambda n: exprs.get(n) or n)
+        c(f"if {mc} != {size}:")
+        c(f"    raise r.error(1734, f'max count {{{mc}}} disagrees with the size of "
+          f"{arr_field.name}, {{{size}}}').push({arr_field.name!r})")
+        items = c.tmp("x")
+        c(f"{items} = r.prim_array({arr.element.code!r}, {mc})")  # type: ignore[union-attr]
+        c(f"{var} = {self.cls(st)}({', '.join(built + [items])})")
+
+    def _inlinable_deferred(self, el: WireType) -> list[Deferred] | None:
+        """An array element struct whose deferred part is short enough to inline in the
+        array's loop (and not recursive)."""
+        if not isinstance(el, StructRef) or self._is_recursive(el):
+            return None
+        items = self._deferred_items(el.struct.fields, "e", "e")
+        if not items or len(items) > 3 or any(not isinstance(it.type, Pointer) for it in items):
+            return None
+        return items
 
     def _is_recursive(self, t: WireType) -> bool:
         if isinstance(t, StructRef):
@@ -790,6 +896,12 @@ class ModuleEmitter:
         c(f"w.fixed({self.fixed(fmt, spec.align)}, {', '.join(spec.split(acc))})")
         return ""
 
+    def _check_count(self, c: Code, acc: str, wide: bool, want: str, what: str) -> None:
+        """The data's element count must equal its correlated value."""
+        n = f"_support.elem_count({acc}, True)" if wide else f"len({acc})"
+        c(f"if {n} != {want}:")
+        c(f"    _support.check_len({n}, {want}, {what!r})")
+
     def _enc_array_inplace(self, c: Code, a: Array, acc: str, names: Callable[[str], str],
                            conformant_member: bool) -> str:
         size, length, first = self.sizes(a, names)
@@ -800,15 +912,13 @@ class ModuleEmitter:
             return ""
         if a.varying:
             n = length or f"len({acc})"
-            c(f"_support.check_len(_support.elem_count({acc}, {_is_wide(a.element)}), {n}, "
-              f"'length_is')")
+            self._check_count(c, acc, _is_wide(a.element), n, "length_is")
             c(f"w.variance({first}, {n})")
             return self._enc_elements(c, a.element, acc)
         if a.conformant and size is not None:
-            c(f"_support.check_len(_support.elem_count({acc}, {_is_wide(a.element)}), {size}, 'size_is')")
+            self._check_count(c, acc, _is_wide(a.element), size, "size_is")
         elif not a.conformant:
-            c(f"_support.check_len(_support.elem_count({acc}, {_is_wide(a.element)}), {a.fixed}, "
-              "'the array size')")
+            self._check_count(c, acc, _is_wide(a.element), str(a.fixed), "the array size")
         return self._enc_elements(c, a.element, acc)
 
     def _enc_elements(self, c: Code, el: WireType, acc: str) -> str:
@@ -836,6 +946,28 @@ class ModuleEmitter:
         if isinstance(el, Pointer):
             s = c.tmp("s")
             c(f"{s} = [w.slot() for _ in {acc}]")
+            return s
+        spec = self.inline(el, "")
+        if spec is not None and isinstance(el, StructRef) and _row_ok(spec):
+            fmt, offsets = fmt_of(spec.entries)
+            e, pk = c.tmp("e"), c.tmp("pk")
+            for k, chk in spec.checks:
+                c(f"for {e} in {acc}:")
+                c.indent()
+                self._enc_check(c, spec.split(e)[k], chk)
+                c.dedent()
+            c(f"{pk} = {self.fixed(fmt, spec.align)}.le.pack")
+            c(f"w.align({spec.align})")
+            base = c.tmp("p")
+            c(f"{base} = len(w.buf)")
+            c(f"w.buf += b''.join([{pk}({', '.join(spec.split(e))}) for {e} in {acc}])")
+            if not spec.pointers:
+                return ""
+            s = c.tmp("s")
+            k = c.tmp("k")
+            stride = _row_size(spec)
+            slots = ", ".join(f"{k} + {offsets[i]}" for i, _ in spec.pointers)
+            c(f"{s} = [({slots},) for {k} in range({base}, len(w.buf), {stride})]")
             return s
         s = c.tmp("s")
         i, e = c.tmp("i"), c.tmp("e")
@@ -919,8 +1051,14 @@ class ModuleEmitter:
         c("try:")
         c(f"    for {i}, ({e}, {s}) in enumerate(zip({acc}, {slots})):")
         c.indent(); c.indent()
+        inline_items = self._inlinable_deferred(el)
         if isinstance(el, Pointer):
             self._enc_pointee_at(c, el, e, s, names)
+        elif inline_items is not None:
+            # the element's own deferred routine, inlined: one call fewer per element
+            for k, it in enumerate(self._deferred_items(el.struct.fields, e, e)):  # type: ignore[union-attr]
+                it.slot = f"{s}[{k}]"
+                self._enc_deferred_item(c, it)
         elif isinstance(el, StructRef):
             c(f"{self.ref(el.struct, '_enc')}_deferred(w, {e}, {s})")
         elif isinstance(el, UnionRef):
@@ -943,6 +1081,11 @@ class ModuleEmitter:
             c(f"w.unique({slot})")
             self._enc_complete(c, p.target, x, names)
             return
+        if p.kind == UNIQUE and isinstance(p.target, Array) and _counted_wchars(p.target):
+            size, length, _ = self.sizes(p.target, names)
+            c(f"if {x} is not None:")
+            c(f"    w.counted_wchars({slot}, {x}, {size}, {length})")
+            return
         if p.kind == FULL:
             c(f"if {x} is not None and w.full({slot}, {x}):")
         else:
@@ -960,7 +1103,9 @@ class ModuleEmitter:
             c("    raise _support.bad_value('cycle through unique pointers')")
             c(f"w.active.add(id({x}))")
             c("w.enter()")
-        if isinstance(t, StructRef):
+        if isinstance(t, StructRef) and self._simple_conformant(t.struct):
+            self._enc_simple_conformant(c, t.struct, x)
+        elif isinstance(t, StructRef):
             st = t.struct
             if st.conformant:
                 path, arr = layout.conformant_array(st)
@@ -1025,7 +1170,7 @@ class ModuleEmitter:
                 c(f"w.variance(0, len({data}))")
             c(f"w.byte_array({data})")
             return
-        n = f"_support.elem_count({x}, {wide})"
+        n = f"_support.elem_count({x}, True)" if wide else f"len({x})"
         if a.conformant:
             if size is None:
                 size = n
@@ -1034,12 +1179,12 @@ class ModuleEmitter:
                 c(f"_support.check_range({size}, {a.range[0]}, {a.range[1]})")
         if a.varying:
             ln = length if length is not None else n
-            c(f"_support.check_len({n}, {ln}, 'length_is')")
+            self._check_count(c, x, wide, ln, "length_is")
             c(f"w.variance({first}, {ln})")
         elif a.conformant:
-            c(f"_support.check_len({n}, {size}, 'size_is')")
+            self._check_count(c, x, wide, size, "size_is")
         else:
-            c(f"_support.check_len({n}, {a.fixed}, 'the array size')")
+            self._check_count(c, x, wide, str(a.fixed), "the array size")
         slots = self._enc_elements(c, a.element, x)
         if layout.has_deferred(a.element):
             self._enc_elements_deferred(c, a.element, x, slots, names)
@@ -1178,6 +1323,23 @@ class ModuleEmitter:
         c(f"except {_ENCODE_ERRORS} as e:")
         c(f"    raise _support.encode_failure(e).push({type_name!r}) from None")
         return c.text()
+
+
+def _row_size(spec: Inline) -> int:
+    fmt, _ = fmt_of(spec.entries)
+    import struct
+    return struct.calcsize("<" + fmt)
+
+
+def _row_ok(spec: Inline) -> bool:
+    """Elements can be converted as packed rows when each is exactly one stride long."""
+    return _row_size(spec) % spec.align == 0
+
+
+def _counted_wchars(a: Array) -> bool:
+    """A ``wchar_t`` array sized by both ``size_is`` and ``length_is`` (no first_is)."""
+    return (_is_wide(a.element) and a.conformant and not a.string and a.size is not None
+            and a.length is not None and a.first is None and a.last is None and a.max is None)
 
 
 def _is_wide(t: WireType) -> bool:
