@@ -186,11 +186,12 @@ class Association:
     def closed(self) -> bool:
         return self.table.closed
 
-    def close(self) -> None:
+    def close(self, on_wait: Callable[[], None] | None = None) -> None:
         """Close the connection: every handle still open is run down exactly once, after
-        the calls in progress on it have finished. Closing again does nothing."""
+        the calls in progress on it have finished (``on_wait`` is called before waiting
+        for one). Closing again does nothing."""
         for entry in self.table.close():
-            entry.lock.acquire_exclusive()
+            entry.lock.acquire_exclusive(on_wait)
             try:
                 if not entry.closed:
                     entry.closed = True
