@@ -207,6 +207,9 @@ class _Builder:
         if cls is int:
             if isinstance(doc, int) and not isinstance(doc, bool):
                 return doc
+            if isinstance(doc, dict) and set(doc) == {"name", "value"}:
+                # an enum value where the annotation says int (a union discriminant)
+                return self.build(doc["value"], int, path)
             raise JsonMapError(f"expected an integer, got {_kind(doc)}", path)
         if cls is float:
             if isinstance(doc, (int, float)) and not isinstance(doc, bool):
