@@ -206,6 +206,7 @@ class UnionDef:
     discriminant: str = "switch"  # Python field holding the discriminant
     union_name: str | None = None  # encapsulated: the inner union's name
     ms_union: bool = False
+    switch_given: bool = False  # [switch_type] was written (else the switch_is field's type)
     doc: str | None = None
     module: "ModuleModel | None" = None
     align: int = 1

@@ -172,6 +172,15 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
 
     hooks = sorted({h for d in mod.types for h in _hooks_of(d)} |
                    {h for p in mod.pickled for h in _hooks_in(p.type)})
+    # C puts enumerators in the global namespace; so does the module (unless a name is taken)
+    taken = ({c.name for c in classes} | {c.pyname for c in mod.consts}
+             | {r.name for r in routines} | {p.name for p in procs} | set(hooks))
+    enumerators: list[tuple[str, str]] = []
+    for cv in classes:
+        for name, _ in cv.members:
+            if name not in taken and not name.startswith("_"):
+                taken.add(name)
+                enumerators.append((name, f"{cv.name}.{name}"))
     sources = [PurePath(mod.idl_path).name]
     if mod.acf_path:
         sources.append(PurePath(mod.acf_path).name)
@@ -182,12 +191,13 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
         consts=[(c.pyname, _literal(c.value)) for c in mod.consts],
         classes=classes, fixed=em.fixed_defs, codecs=codecs, routines=routines,
         implicit_handle=implicit, hooks=hooks, procs=procs, ifaces=ifaces,
+        enumerators=enumerators,
         exports=sorted({c.name for c in classes} | {c.pyname for c in mod.consts}
                        | {f"{r.name}_{op}" for r in routines for op in
                           (["AlignSize", "Encode"] if r.encode else [])
                           + (["Decode", "Free"] if r.decode else [])}
                        | ({implicit} if implicit else set()) | set(hooks)
-                       | {p.name for p in procs}))
+                       | {p.name for p in procs} | {n for n, _ in enumerators}))
     return text.rstrip("\n") + "\n"
 
 

@@ -235,6 +235,15 @@ class Resolver:
                 continue
             out.append(model.FieldDef(fname, pyname(fname), t, f.span,
                                       ignore=attr(f.attrs, "ignore") is not None))
+        # MIDL: a union without [switch_type] switches on the type of its switch_is field
+        by_name = {f.name: f for f in out}
+        for f in out:
+            u = f.type.target if isinstance(f.type, Pointer) else f.type
+            if (isinstance(u, UnionRef) and not u.union.encapsulated and u.switch_is
+                    and not u.union.switch_given and isinstance(u.switch_is.expr, ast.Name)):
+                src = by_name.get(u.switch_is.expr.id)
+                if src is not None and isinstance(src.type, (Prim, EnumRef)):
+                    u.union.switch_type = src.type
         return out
 
     def _union(self, u: model.UnionDef, node: ast.UnionType, origin: Origin,
@@ -249,10 +258,13 @@ class Resolver:
         else:
             sw = attr(typedef_attrs, "switch_type")
             st = Prim("int32")
-            if sw and sw.args and isinstance(sw.args[0], ast.TypeArg):
-                ta = sw.args[0]
-                st = self.resolve(ta.type, ta.ops, (), origin, context="switch", name=u.name,
-                                  span=ta.span)
+            u.switch_given = sw is not None
+            arg = sw.args[0] if sw and sw.args else None
+            if isinstance(arg, ast.Name):  # an identifier reads as an expression too
+                arg = ast.TypeArg(ast.TypeName(arg.id, arg.span), (), arg.span)
+            if isinstance(arg, ast.TypeArg):
+                st = self.resolve(arg.type, arg.ops, (), origin, context="switch", name=u.name,
+                                  span=arg.span)
         if not isinstance(st, (Prim, EnumRef)) or (isinstance(st, Prim) and st.name in
                                                     ("float", "double")):
             self.diags.error("bad-switch-type",
