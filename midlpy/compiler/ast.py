@@ -214,12 +214,14 @@ class TypeName:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A structure member, union arm member, or dispinterface property."""
+    """A structure member, union arm member, or dispinterface property. ``bits`` is the
+    width of a C bit-field (``UINT Usage : 1;``, which widl-era IDL uses), else None."""
 
     attrs: Attrs
     type: TypeSpec
     declarator: Declarator
     span: Span
+    bits: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)

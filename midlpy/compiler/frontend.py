@@ -14,7 +14,9 @@ from typing import Iterator, Mapping, Sequence
 
 from midlpy.compiler import ast
 from midlpy.compiler.parser import parse_text
-from midlpy.compiler.preprocess import Preprocessor, find_file, read_source
+from lark.exceptions import VisitError
+
+from midlpy.compiler.preprocess import Preprocessed, Preprocessor, find_file, read_source
 from midlpy.compiler.transform import AcfTransformer, IdlTransformer
 from midlpy.diagnostics import Diagnostics, SourceCache
 
@@ -72,21 +74,36 @@ def parse_acf_text(text: str, path: str, diags: Diagnostics, sources: SourceCach
     return _acf_from_pp(pp, path, diags)
 
 
-def _idl_from_pp(pp, path: str, diags: Diagnostics) -> ast.IdlFile | None:  # type: ignore[no-untyped-def]
+def _idl_from_pp(pp: Preprocessed, path: str, diags: Diagnostics) -> ast.IdlFile | None:
     tree = parse_text("midl", pp, diags)
     if tree is None:
         return None
-    result: ast.IdlFile = IdlTransformer(pp, path, diags).transform(tree)
+    try:
+        result: ast.IdlFile = IdlTransformer(pp, path, diags).transform(tree)
+    except (RecursionError, VisitError) as e:
+        _too_deep(e, pp, diags)
+        return None
     return result
 
 
-def _acf_from_pp(pp, path: str, diags: Diagnostics) -> ast.AcfFile | None:  # type: ignore[no-untyped-def]
+def _acf_from_pp(pp: Preprocessed, path: str, diags: Diagnostics) -> ast.AcfFile | None:
     tree = parse_text("acf", pp, diags)
     if tree is None:
         return None
-    acf: ast.AcfFile = AcfTransformer(pp, path, diags).transform(tree)
+    try:
+        acf: ast.AcfFile = AcfTransformer(pp, path, diags).transform(tree)
+    except (RecursionError, VisitError) as e:
+        _too_deep(e, pp, diags)
+        return None
     check_acf_attributes(acf, diags)
     return acf
+
+
+def _too_deep(e: Exception, pp: Preprocessed, diags: Diagnostics) -> None:
+    """Report a tree too deep for the recursive transformer; re-raise anything else."""
+    if isinstance(e, VisitError) and not isinstance(e.orig_exc, RecursionError):
+        raise e.orig_exc
+    diags.error("too-deep", "input nested too deeply to process", pp.span(1, 1, 1, 1))
 
 
 def _acf_attrs(acf: ast.AcfFile) -> Iterator[ast.Attribute]:
@@ -119,9 +136,15 @@ def load_program(idl_path: str, *, acf_path: str | None = None,
                  include_dirs: Sequence[str] = (),
                  defines: Mapping[str, str | None] | None = None,
                  undefines: Sequence[str] = (),
-                 diags: Diagnostics, sources: SourceCache) -> Program | None:
+                 diags: Diagnostics, sources: SourceCache,
+                 parse_cache: dict[tuple[str, object], ast.IdlFile] | None = None,
+                 ) -> Program | None:
     """Read ``idl_path``, its imports and its ACF. Returns None when the root file could not
-    be parsed; other problems are in ``diags`` (check ``diags.has_errors``)."""
+    be parsed; other problems are in ``diags`` (check ``diags.has_errors``).
+
+    ``parse_cache`` (optional, shared across calls) reuses imported files parsed by an
+    earlier call with the same options: the corpus runner checks hundreds of files that
+    all import the same base files."""
     opts = _Options(tuple(include_dirs), tuple((defines or {}).items()), tuple(undefines))
     files: dict[str, ast.IdlFile] = {}
     imports: dict[str, tuple[str, ...]] = {}
@@ -135,14 +158,21 @@ def load_program(idl_path: str, *, acf_path: str | None = None,
         state[real] = "active"
         stack.append(path)
         try:
-            pp = _preprocessor(diags, sources, opts).run_file(path)
-            if not pp.files:  # could not read the file at all
-                state[real] = "failed"
-                return None
-            idl = _idl_from_pp(pp, path, diags)
+            cached = None if parse_cache is None or not stack[:-1] else \
+                parse_cache.get((real, opts))
+            if cached is not None:
+                idl: ast.IdlFile | None = cached
+            else:
+                pp = _preprocessor(diags, sources, opts).run_file(path)
+                if not pp.files:  # could not read the file at all
+                    state[real] = "failed"
+                    return None
+                idl = _idl_from_pp(pp, path, diags)
             if idl is None:
                 state[real] = "failed"
                 return None
+            if parse_cache is not None:
+                parse_cache[(real, opts)] = idl
             resolved: list[str] = []
             for imp in iter_imports(idl.items):
                 for name in imp.files:

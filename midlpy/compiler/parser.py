@@ -28,7 +28,7 @@ _READABLE = {
     "CHAR": "character constant", "UUID": "uuid", "STARS_CLOSE": "'*'",
     "PAREN_IDENT": "'('", "MIDL_PRAGMA": "'midl_pragma'", "ADD_OP": "'+'",
     "MUL_OP": "'/'", "REL_OP": "'<'", "SHIFT_OP": "'<<'", "EQ_OP": "'=='", "UNARY_OP": "'!'",
-    "ELLIPSIS": "'...'", "$END": "end of file",
+    "ELLIPSIS": "'...'", "$END": "end of file", "SAFEARRAY_OPEN": "'SAFEARRAY'",
 }
 _MAX_LISTED = 6
 
@@ -114,7 +114,7 @@ def parse_text(grammar: Grammar, pp: Preprocessed, diags: Diagnostics) -> Tree |
         _report(parser, pp, e, diags)
         return None
     except RecursionError:
-        diags.error("too-deep", "input nested too deeply to parse", pp.span(1, 1, 1, 1))
+        diags.error("too-deep", "input nested too deeply to process", pp.span(1, 1, 1, 1))
         return None
 
 

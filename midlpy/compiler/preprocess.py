@@ -24,7 +24,7 @@ from midlpy.diagnostics import Diagnostics, SourceCache, Span
 # MIDL defines __midl as major * 100 + minor of the compiler version (MIDL 8.01 here).
 MIDL_VERSION_MACRO = "801"
 MAX_INCLUDE_DEPTH = 64
-MAX_EXPANSION_TOKENS = 1_000_000  # guards against exponential macro blow-up
+MAX_EXPANSION_TOKENS = 100_000  # guards against exponential macro blow-up
 MAX_JOINED_LINES = 500  # a macro call's arguments may span at most this many lines
 
 _TOKEN_RE = re.compile(
@@ -460,8 +460,9 @@ class Preprocessor:
     def _single_ident(self, name: str, rest: str, col: int, path: str, line: int) -> str | None:
         toks = tokenize(rest, col)
         if not toks or toks[0].kind != "id":
+            where = toks[0].col if toks else col
             self.diags.error("bad-directive", f"#{name} needs a macro name",
-                             Span(path, line, col, line, col + 1))
+                             Span(path, line, where, line, where + 1))
             return None
         return toks[0].text
 
@@ -657,7 +658,8 @@ class Preprocessor:
             out[0].space = use.space
         self._budget += len(out)
         if self._budget > MAX_EXPANSION_TOKENS:
-            self.diags.error("macro-expansion", f"expansion of macro '{m.name}' is too large",
+            self.diags.error("macro-expansion", "macro expansion on this line is too large "
+                             f"(over {MAX_EXPANSION_TOKENS} tokens)",
                              Span(path, line, use.col, line, use.col + len(use.text)))
             raise _Abort
         return out

@@ -58,7 +58,7 @@ class _Direct:
 class _Member:
     attrs: ast.Attrs
     type: ast.TypeSpec | None  # None: an empty arm "[default] ;"
-    declarators: tuple[ast.Declarator, ...]
+    declarators: tuple[tuple[ast.Declarator, ast.Expr | None], ...]  # with bit width
     span: Span
 
 
@@ -343,11 +343,15 @@ class IdlTransformer(_Base):
     def init_declarator(self, meta: Meta, c: list[Any]) -> tuple[ast.Declarator, Any]:
         return (c[0], c[1])
 
+    def storage(self, c: list[Token]) -> Token:
+        return c[0]
+
     @v_args(meta=True)
     def declaration(self, meta: Meta, c: list[Any]) -> Any:
+        # c[1] is the storage class (extern/static): no meaning for NDR, not kept.
         attrs: ast.Attrs = c[0] or ()
-        type_: ast.TypeSpec = c[1]
-        inits: list[tuple[ast.Declarator, Any]] = [d for d in c[2:] if d is not None]
+        type_: ast.TypeSpec = c[2]
+        inits: list[tuple[ast.Declarator, Any]] = [d for d in c[3:] if d is not None]
         sp = self.span(meta)
         if not inits:
             core = type_.type if isinstance(type_, ast.Qualified) else type_
@@ -478,6 +482,20 @@ class IdlTransformer(_Base):
     arm_body = member
 
     @v_args(meta=True)
+    def member_declarator(self, meta: Meta, c: list[Any]) -> tuple[ast.Declarator, Any]:
+        return (c[0], c[1])
+
+    @v_args(meta=True)
+    def safearray(self, meta: Meta, c: list[Any]) -> ast.TypeName:
+        # SAFEARRAY(T) is an automation type with no NDR meaning here; kept as a name the
+        # semantic passes will not resolve, spelled as written.
+        inner = c[1]
+        core = inner.type if isinstance(inner, ast.Qualified) else inner
+        label = getattr(core, "name", None) or getattr(core, "tag", None) or "?"
+        stars = "*" * len(c[2].ops) if c[2] is not None else ""
+        return ast.TypeName(f"SAFEARRAY({label}{stars})", self.span(meta))
+
+    @v_args(meta=True)
     def empty_member(self, meta: Meta, c: list[Any]) -> _Member:
         return _Member(c[0] or (), None, (), self.span(meta))
 
@@ -502,7 +520,7 @@ class IdlTransformer(_Base):
         if not m.declarators:
             # An anonymous nested struct/union member.
             return [ast.Field(m.attrs, m.type, ast.Declarator(None, (), m.span), m.span)]
-        return [ast.Field(m.attrs, m.type, d, m.span) for d in m.declarators]
+        return [ast.Field(m.attrs, m.type, d, m.span, bits) for d, bits in m.declarators]
 
     @v_args(meta=True)
     def struct_type(self, meta: Meta, c: list[Any]) -> ast.StructType:

@@ -1,0 +1,142 @@
+"""The ``midlpy`` command line: ``check`` and ``compile``.
+
+Exit codes: 0 ok, 1 errors in the input, 2 usage errors (click's own), 3 internal error.
+Diagnostics go to stderr; a successful ``check`` prints nothing. No input ever produces a
+Python traceback: anything unexpected is reported as an internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any, Callable, Sequence
+
+import click
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _parse_defines(values: Sequence[str]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for v in values:
+        name, eq, value = v.partition("=")
+        if not name.isidentifier():
+            raise click.BadParameter(f"'{v}' is not NAME or NAME=VALUE", param_hint="-D")
+        out[name] = value if eq else None
+    return out
+
+
+def _report(result: Any) -> int:
+    """Print a result's diagnostics; the exit code its errors call for."""
+    diags = result.diagnostics
+    if len(diags):
+        click.echo(diags.render(result.sources), err=True)
+    return EXIT_INPUT if diags.has_errors else EXIT_OK
+
+
+def _guarded(fn: Callable[[], int]) -> None:
+    try:
+        code = fn()
+    except click.exceptions.ClickException:
+        raise
+    except RecursionError:
+        click.echo("error: input nested too deeply to process", err=True)
+        code = EXIT_INPUT
+    except MemoryError:
+        click.echo("error: out of memory while processing the input", err=True)
+        code = EXIT_INPUT
+    except Exception as e:  # noqa: BLE001 - the one place that turns bugs into exit 3
+        click.echo(f"internal error: {type(e).__name__}: {e}; please report this "
+                   "(with the input) to the midlpy maintainers", err=True)
+        if os.environ.get("MIDLPY_TRACEBACK"):
+            traceback.print_exc()
+        code = EXIT_INTERNAL
+    sys.exit(code)
+
+
+_common = [
+    click.option("--acf", "acf", type=click.Path(dir_okay=False),
+                 help="ACF file (default: <stem>.acf beside the IDL, if present)."),
+    click.option("-I", "include_dirs", multiple=True, type=click.Path(file_okay=False),
+                 metavar="DIR", help="Add DIR to the import/include search path."),
+    click.option("-D", "defines", multiple=True, metavar="NAME[=VALUE]",
+                 help="Define a preprocessor macro."),
+    click.option("-U", "undefines", multiple=True, metavar="NAME",
+                 help="Undefine a preprocessor macro (such as __midl)."),
+]
+
+
+def _with_common(f: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed(_common):
+        f = opt(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="midlpy", message="midlpy %(version)s")
+def main() -> None:
+    """A MIDL-compatible IDL/ACF compiler emitting Python NDR (MES pickling) codecs."""
+
+
+@main.command()
+@click.argument("idl", type=click.Path(dir_okay=False))
+@_with_common
+def check(idl: str, acf: str | None, include_dirs: tuple[str, ...],
+          defines: tuple[str, ...], undefines: tuple[str, ...]) -> None:
+    """Parse and check FILE.idl (and its imports and ACF) without generating code."""
+    defs = _parse_defines(defines)
+
+    def run() -> int:
+        from midlpy.compiler import api
+
+        result = api.check_file(idl, acf=acf, include_dirs=include_dirs, defines=defs,
+                                undefines=undefines)
+        return _report(result)
+
+    _guarded(run)
+
+
+@main.command()
+@click.argument("idl", type=click.Path(dir_okay=False))
+@_with_common
+@click.option("-o", "outdir", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the generated modules.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; exit 1 if any generated file differs from the one on disk.")
+def compile(idl: str, acf: str | None, include_dirs: tuple[str, ...], defines: tuple[str, ...],
+            undefines: tuple[str, ...], outdir: str, check_only: bool) -> None:
+    """Compile FILE.idl into Python modules in OUTDIR."""
+    defs = _parse_defines(defines)
+
+    def run() -> int:
+        from midlpy.compiler import api
+
+        result = api.compile_file(idl, acf=acf, include_dirs=include_dirs, defines=defs,
+                                  undefines=undefines)
+        code = _report(result)
+        if code != EXIT_OK:
+            return code
+        if check_only:
+            stale = [f.path for f in result.files if not _same_on_disk(outdir, f.path, f.text)]
+            for path in stale:
+                click.echo(f"{os.path.join(outdir, path)}: out of date", err=True)
+            return EXIT_INPUT if stale else EXIT_OK
+        from midlpy.compiler.writer import write_files
+
+        write_files(outdir, result.files)
+        return EXIT_OK
+
+    _guarded(run)
+
+
+def _same_on_disk(outdir: str, rel: str, text: str) -> bool:
+    try:
+        with open(os.path.join(outdir, rel), encoding="utf-8", newline="") as fh:
+            return fh.read() == text
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,102 @@
+"""Parse every IDL file Wine ships (libwine-dev) with the midlpy front end.
+
+Installs libwine-dev with apt-get when the IDL folder is missing (needs root), then checks
+each file in-process with that folder on the include path and prints how many pass and the
+first diagnostic of each failure. ``--sema`` runs the whole ``check`` (semantic passes too)
+instead of the front end only. Not part of ``make test``: run it with ``make corpus``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+
+from midlpy.compiler.frontend import load_program  # noqa: E402
+from midlpy.diagnostics import Diagnostics, SourceCache  # noqa: E402
+
+CANDIDATES = ("/usr/include/wine/windows", "/usr/include/wine/wine/windows",
+              "/usr/local/include/wine/windows")
+
+# Files that are not IDL compilation units on their own (each says why).
+EXPECTED_FAILURES: dict[str, str] = {}
+
+
+def find_wine_dir() -> str | None:
+    for d in CANDIDATES:
+        if len(glob.glob(os.path.join(d, "*.idl"))) > 50:
+            return d
+    for root, _dirs, files in os.walk("/usr/include"):
+        if sum(f.endswith(".idl") for f in files) > 50:
+            return root
+    return None
+
+
+def install_wine() -> None:
+    if os.geteuid() != 0:
+        sys.exit("libwine-dev is not installed and installing it needs root")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "libwine-dev"], check=True, env=env)
+
+
+_CACHE: dict = {}
+
+
+def check_one(path: str, include: list[str], sema: bool) -> tuple[bool, str]:
+    if sema:
+        from midlpy.compiler.api import check_file
+
+        res = check_file(path, include_dirs=include)
+        diags, sources = res.diagnostics, res.sources
+    else:
+        diags, sources = Diagnostics(), SourceCache()
+        load_program(path, include_dirs=include, diags=diags, sources=sources,
+                     parse_cache=_CACHE)
+    if not diags.has_errors:
+        return True, ""
+    first = next(d for d in diags if d.severity.value == "error")
+    return False, first.render(sources)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sema", action="store_true", help="run the semantic passes too")
+    ap.add_argument("files", nargs="*", help="only these files (default: all)")
+    args = ap.parse_args()
+    wine = find_wine_dir()
+    if wine is None:
+        install_wine()
+        wine = find_wine_dir()
+    if wine is None:
+        print("no Wine IDL folder found", file=sys.stderr)
+        return 1
+    files = args.files or sorted(glob.glob(os.path.join(wine, "*.idl")))
+    include = [wine, os.path.dirname(wine)]
+    passed, failed, expected = 0, [], 0
+    t0 = time.perf_counter()
+    for path in files:
+        ok, first = check_one(path, include, args.sema)
+        name = os.path.basename(path)
+        if ok:
+            passed += 1
+        elif name in EXPECTED_FAILURES:
+            expected += 1
+        else:
+            failed.append((name, first))
+    dt = time.perf_counter() - t0
+    for name, first in failed:
+        print(f"FAIL {name}\n{first}\n")
+    print(f"{passed}/{len(files)} Wine IDL files pass ({expected} expected failures, "
+          f"{len(failed)} unexpected) in {dt:.1f}s; folder {wine}")
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
