@@ -46,10 +46,15 @@ def union(cls: Any, switch: int, **arm: Any) -> Any:
     return cls(switch=switch, **arms)
 
 
-def encu(m: ModuleType, kind: int, **arm: Any) -> Any:
-    arms = {f: None for f in m.ENCU.__dataclass_fields__ if f != "kind"}
+def encap(cls: Any, disc: str, value: int, **arm: Any) -> Any:
+    """An encapsulated union value: discriminant ``disc`` and every arm None but one."""
+    arms = {f: None for f in cls.__dataclass_fields__ if f != disc}
     arms.update(arm)
-    return m.ENCU(kind=kind, **arms)
+    return cls(**{disc: value}, **arms)
+
+
+def encu(m: ModuleType, kind: int, **arm: Any) -> Any:
+    return encap(m.ENCU, "kind", kind, **arm)
 
 
 COMMON = "01 10 08 00 cc cc cc cc"
@@ -336,6 +341,30 @@ case("strings_null_empty", "STRINGS",
     00 00 00 00 00 00         # pad
 """)
 
+case("pcstrs_conformant_string_member", "PCSTRS", lambda m: m.CSTRS(n=7, s="ab"), f"""
+    {COMMON}
+    18 00 00 00 00 00 00 00   # private header: 23 data + 1 pad
+    00 00 02 00               # @0  referent id
+    03 00 00 00               # @4  hoisted max_count = strlen + 1
+    07 00 00 00               # @8  n
+    00 00 00 00               # @12 offset (in place)
+    03 00 00 00               # @16 actual
+    61 62 00                  # @20 "ab\0"
+    00                        # pad
+""")
+
+case("sstr_sized_string", "SSTR", lambda m: m.SSTR(n=5, s="Hi"), f"""
+    {COMMON}
+    20 00 00 00 00 00 00 00   # private header: 26 data + 6 pad
+    05 00 00 00               # @0  n
+    00 00 02 00               # @4  id(s)
+    05 00 00 00               # @8  max_count = size_is = 5
+    00 00 00 00               # @12 offset
+    03 00 00 00               # @16 actual = strlen + 1
+    48 00 69 00 00 00         # @20 L"Hi\0"
+    00 00 00 00 00 00         # pad
+""")
+
 # ndr-mes.md 1.16 example C, as a pickled pointer typedef.
 case("ustr_c", "USTR", lambda m: "Hi", f"""
     {COMMON}
@@ -545,6 +574,44 @@ case("pfnode_null", "PFNODE", lambda m: None, f"""
     00 00 00 00 00 00 00 00
 """)
 
+case("pitemsc_deferral", "PITEMSC",
+     lambda m: m.ITEMSC(n=2, items=[m.ITEM(k=1, b=m.EX_E_B(v=10, q=0x11)),
+                                    m.ITEM(k=2, b=m.EX_E_B(v=11, q=0x22))]), f"""
+    {COMMON}
+    38 00 00 00 00 00 00 00   # private header: 52 data + 4 pad
+    00 00 02 00               # @0  top-level id = 0x20000 (first referent)
+    02 00 00 00               # @4  hoisted max_count
+    02 00 00 00               # @8  n
+    01 00 00 00 04 00 02 00   # @12 items[0]: k, pad, id(b) = 0x20004
+    02 00 00 00 0c 00 02 00   # @20 items[1]: k, pad, id(b) = 0x2000c
+    0a 00 00 00 08 00 02 00   # @28 *items[0].b: v, id(q) = 0x20008
+    11 00 00 00               # @36 *items[0].b->q
+    0b 00 00 00 10 00 02 00   # @40 *items[1].b: v, id(q) = 0x20010
+    22 00 00 00               # @48 *items[1].b->q
+    00 00 00 00               # pad
+""")
+
+case("two_d_nested_deferral", "TWO_D",
+     lambda m: m.TWO_D(d1=m.EXAMPLE_D(a=1, p=5, s="ab"), tail=7,
+                       d2=m.EXAMPLE_D(a=2, p=None, s="c")), f"""
+    {COMMON}
+    40 00 00 00 00 00 00 00   # private header: 62 data + 2 pad
+    01 00 00 00               # @0  d1.a
+    00 00 02 00               # @4  d1 id(p)
+    04 00 02 00               # @8  d1 id(s)
+    07 00 00 00               # @12 tail, pad
+    02 00 00 00               # @16 d2.a
+    00 00 00 00               # @20 d2.p NULL
+    08 00 02 00               # @24 d2 id(s)
+    05 00 00 00               # @28 *d1.p  (deferred part: after the whole flat part)
+    03 00 00 00 00 00 00 00 03 00 00 00   # @32 *d1.s: max, offset, actual
+    61 62 00                  # @44 "ab\0"
+    00                        # @47 pad to 4
+    02 00 00 00 00 00 00 00 02 00 00 00   # @48 *d2.s: max, offset, actual
+    63 00                     # @60 "c\0"
+    00 00                     # pad
+""")
+
 # ------------------------------------------------------------------ range
 
 case("ranged", "RANGED", lambda m: m.RANGED(r=5, n=2, arr=[1, 2]), f"""
@@ -685,6 +752,24 @@ case("ms_union_hyper", "MSU_HOLDER",
     ff ff ff ff ff ff ff ff   # @24 ms.h
 """)
 
+case("enum_discriminant_blue", "EU_HOLDER",
+     lambda m: m.EU_HOLDER(c=m.COLOR.BLUE, u=union(m.EU, m.COLOR.BLUE, b=5)), f"""
+    {COMMON}
+    08 00 00 00 00 00 00 00
+    03 00                     # @0 c (enum16 BLUE)
+    03 00                     # @2 discriminant: enum16 as well
+    05 00                     # @4 arm b (case BLUE)
+    00 00                     # pad
+""")
+
+case("enum_discriminant_red", "EU_HOLDER",
+     lambda m: m.EU_HOLDER(c=m.COLOR.RED, u=union(m.EU, m.COLOR.RED, r=-1)), f"""
+    {COMMON}
+    08 00 00 00 00 00 00 00
+    00 00 00 00               # @0 c RED, discriminant RED
+    ff ff ff ff               # @4 arm r (case RED), 4-aligned
+""")
+
 # Encapsulated union: the Wine dump quoted in the brief (kind=1, short arm 0x1234).
 case("encu_short", "ENCU", lambda m: encu(m, 1, s=0x1234), f"""
     {COMMON}
@@ -714,6 +799,24 @@ case("encu_holder", "ENCU_HOLDER", lambda m: m.ENCU_HOLDER(tag=0xFF, e=encu(m, 1
     01 00 00 00               # @8  e.kind
     05 00                     # @12 e.s
     00 00                     # pad
+""")
+
+case("encp_pointer_arm_deferred", "ENCP_HOLDER",
+     lambda m: m.ENCP_HOLDER(e=encap(m.ENCP, "k", 1, p=9), after=0x55), f"""
+    {COMMON}
+    10 00 00 00 00 00 00 00
+    01 00 00 00               # @0  e.k (short), pad: the union aligns to its pointer arm (4)
+    00 00 02 00               # @4  e.p: id in place
+    55 00 00 00               # @8  after
+    09 00 00 00               # @12 *e.p, deferred past "after"
+""")
+
+case("encp_default_empty", "ENCP_HOLDER",
+     lambda m: m.ENCP_HOLDER(e=encap(m.ENCP, "k", 0), after=1), f"""
+    {COMMON}
+    08 00 00 00 00 00 00 00
+    00 00 00 00               # @0 e.k = 0 (default, empty), pad
+    01 00 00 00               # @4 after
 """)
 
 # ------------------------------------------------------------------ conversion hooks (hooks.idl)

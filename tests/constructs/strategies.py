@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from hypothesis import strategies as st
 
-from tests.constructs.cases import encu, union
+from tests.constructs.cases import encap, encu, union
 
 SI = st.SearchStrategy
 
@@ -109,6 +109,17 @@ def corr2(draw: Callable[[SI], Any], m: ModuleType) -> Any:
     return m.CORR2(a=a, b=b, data=draw(st.binary(min_size=a * b + 1, max_size=a * b + 1)))
 
 
+def example_d(m: ModuleType) -> SI:
+    return st.builds(m.EXAMPLE_D, a=i32, p=opt(i32), s=opt(cstr()))
+
+
+@st.composite
+def sstr(draw: Callable[[SI], Any], m: ModuleType) -> Any:
+    text = draw(opt(wstr(8)))
+    n = draw(st.integers(0 if text is None else len(text) + 1, 12))
+    return m.SSTR(n=n, s=text)
+
+
 @st.composite
 def full_points(draw: Callable[[SI], Any], m: ModuleType) -> Any:
     if draw(st.booleans()):
@@ -185,7 +196,7 @@ STRATEGIES: dict[str, Callable[[ModuleType], SI]] = {
     "STRINGS": lambda m: st.builds(m.STRINGS, cs=opt(cstr()), ws=opt(wstr()),
                                    fixed=cstr(7), wfixed=wstr(3)),
     "USTR": lambda m: opt(wstr()),
-    "EXAMPLE_D": lambda m: st.builds(m.EXAMPLE_D, a=i32, p=opt(i32), s=opt(cstr())),
+    "EXAMPLE_D": example_d,
     "EX_E_A": lambda m: st.builds(m.EX_E_A, p1=opt(ex_e_b(m)), p2=opt(ex_e_b(m))),
     "EXAMPLE_F": lambda m: st.builds(m.EXAMPLE_F, a=opt(i32), b=opt(i32)),
     "FULL_POINTS": full_points,
@@ -211,6 +222,17 @@ STRATEGIES: dict[str, Callable[[ModuleType], SI]] = {
     "MSU_HOLDER": msu_holder,
     "ENCU": encu_value,
     "ENCU_HOLDER": lambda m: st.builds(m.ENCU_HOLDER, tag=u8, e=encu_value(m)),
+    "PITEMSC": lambda m: opt(st.lists(st.builds(m.ITEM, k=i16, b=opt(ex_e_b(m))), max_size=4).map(
+        lambda items: m.ITEMSC(n=len(items), items=items))),
+    "TWO_D": lambda m: st.builds(m.TWO_D, d1=example_d(m), tail=i16, d2=example_d(m)),
+    "PCSTRS": lambda m: opt(st.builds(m.CSTRS, n=i32, s=cstr())),
+    "SSTR": sstr,
+    "EU_HOLDER": lambda m: st.one_of(
+        i32.map(lambda x: m.EU_HOLDER(c=m.COLOR.RED, u=union(m.EU, m.COLOR.RED, r=x))),
+        i16.map(lambda x: m.EU_HOLDER(c=m.COLOR.BLUE, u=union(m.EU, m.COLOR.BLUE, b=x)))),
+    "ENCP_HOLDER": lambda m: st.builds(m.ENCP_HOLDER, after=i32, e=st.one_of(
+        opt(i32).map(lambda x: encap(m.ENCP, "k", 1, p=x)),
+        i16.filter(lambda k: k != 1).map(lambda k: encap(m.ENCP, "k", k)))),
 }
 
 # hooks.idl: Python-side values as the hooks in cases.install_hooks define them.
