@@ -6,6 +6,7 @@ Windows status number), :class:`DecodeError` or :class:`EncodeError`.
 """
 
 from .errors import *  # noqa: F401,F403  (the RPC_* status constants)
+from .context import RpcSsDontSerializeContext  # noqa: F401  (process-wide, as in Windows)
 from .errors import DecodeError, EncodeError, RpcError
 from .mes import (
     MES_DECODE,

@@ -83,7 +83,7 @@ class Proc:
 
     name: str
     opnum: int
-    dec_in: Callable[[NdrReader], tuple]
+    dec_in: Callable[[NdrReader], tuple[Any, ...]]
     enc_out: Callable[..., None]
     enc_in: Callable[..., None]
     dec_out: Callable[[NdrReader], Any]
@@ -364,7 +364,7 @@ class Client:
             raise TypeError("a transport needs a method call(opnum, request) -> bytes")
         self.transport = transport
 
-    def _invoke(self, proc: Proc, args: tuple) -> Any:
+    def _invoke(self, proc: Proc, args: tuple[Any, ...]) -> Any:
         ins = list(args)
         passed: dict[CtxParam, ClientContext] = {}
         for c in proc.ctx:

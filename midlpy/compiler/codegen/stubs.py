@@ -94,7 +94,9 @@ def _interface(iface: model.InterfaceDef, procs: list[model.ProcDef], client: st
               "    which has one method per procedure named as in the IDL (and ``T_rundown`` for",
               '    each context-handle type T). See midlpy.runtime.rpc for the conventions."""',
               "",
-              f"    interface = {spec}"]
+              f"    interface = {spec}",
+              "", "",
+              f"__all__ += [{client!r}, {server!r}]"]
     return "\n".join(lines)
 
 
