@@ -393,3 +393,55 @@ def test_unset_hook_is_a_clear_error() -> None:
     with pytest.raises(Exception) as info:
         encode(fresh, "XM_HOLDER", fresh.XM_HOLDER(tag=1, p=(2, 3)))
     assert "PACKED_to_xmit" in str(info.value)
+
+
+# ----------------------------------------------------------------- decoder leniency and strictness
+
+def test_unique_ids_are_not_interpreted(constructs: ModuleType) -> None:
+    """Only zero vs non-zero matters for unique ids (ndr-mes.md 1.8): the DCE runtime
+    writes 1 for every pointer, Samba numbers in push order."""
+    base = case_by_id("example_d").data
+    data = patched(patched(base, HDR + 4, "01 00 00 00"), HDR + 8, "ef be ad de")
+    assert decode(constructs, "EXAMPLE_D", data) == constructs.EXAMPLE_D(a=1, p=5, s="ab")
+
+
+def test_embedded_ref_placeholder_is_ignored(constructs: ModuleType) -> None:
+    base = case_by_id("ptrs").data
+    data = patched(base, HDR + 0, "f1 ae f1 ae")   # Samba's constant 0xAEF1AEF1
+    assert decode(constructs, "PTRS", data) == constructs.PTRS(r=1, u=None, pp=3)
+
+
+def test_full_pointer_ids_match_by_value(constructs: ModuleType) -> None:
+    data = pickle("""
+        00 00 02 00 00 00 02 00   # @0 a, b: the same (unusual) full id twice
+        07 00 00 00 00 00 00 00   # @8 one referent, pad
+    """)
+    v = decode(constructs, "EXAMPLE_F", data)
+    assert v.a == 7 and v.b == 7
+
+
+def test_enum16_value_without_member_decodes(constructs: ModuleType) -> None:
+    data = patched(case_by_id("enums_k").data, HDR + 0, "02 00")   # COLOR has no 2
+    assert decode(constructs, "ENUMS", data).e16 == 2
+
+
+@pytest.mark.parametrize("cid,tname,at,raw", [
+    ("pconf_b", "PCONF", 8, "02 00 00 00"),                  # n = 2, hoisted max_count 3
+    ("pcvstruct_i", "PCVSTRUCT", 8, "06 00 00 00"),          # max = 6, max_count 5
+    ("pcvstruct_i", "PCVSTRUCT", 12, "03 00 00 00"),         # len = 3, actual 2
+    ("corr_unicode_string", "CORR", 0, "06 00"),             # Length/2 = 3, actual 2
+    ("corr_unicode_string", "CORR", 2, "08 00"),             # MaximumLength/2 = 4, max 3
+    ("corr2", "CORR2", 0, "03 00 00 00"),                    # a*b+1 = 10, max_count 7
+    ("groups_pac", "GROUPS", 0, "03 00 00 00"),              # GroupCount 3, max_count 2
+    ("varying", "VARYING", 0, "03 00 00 00"),                # len 3, actual 2
+    ("varying", "VARYING", 20, "00 00"),                     # first 0, offset 1
+    ("ranged", "RANGED", 4, "01 00 00 00"),                  # n 1, max_count 2
+    ("sstr_sized_string", "SSTR", 0, "04 00 00 00"),         # n 4, max_count 5
+], ids=["conformant_struct", "cv_max", "cv_len", "length_div", "size_div", "size_expr",
+        "ptr_typedef", "length_is", "first_is", "size_is_ptr", "string_size_is"])
+def test_correlation_mismatch_on_decode(constructs: ModuleType, cid: str, tname: str,
+                                        at: int, raw: str) -> None:
+    """A count on the wire that disagrees with the field it is correlated with is
+    RPC_S_INVALID_BOUND (ndr-mes.md 1.17)."""
+    data = patched(case_by_id(cid).data, HDR + at, raw)
+    expect_status(DecodeError, RPC_S_INVALID_BOUND, lambda: decode(constructs, tname, data))
