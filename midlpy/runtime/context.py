@@ -16,11 +16,15 @@ tests use so that one test cannot change the rules for the next.
 from __future__ import annotations
 
 import itertools
-import threading
-import uuid as _uuid
-from typing import Any, Callable
 
 from .ndr import ContextHandle
+
+# ``import midlpy.runtime`` re-exports RpcSsDontSerializeContext and must stay cheap:
+# typing is for the checker only; threading and uuid are loaded when a server first
+# needs them (a cached import after that).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 __all__ = ["RpcSsDontSerializeContext", "serialize_by_default", "RWLock", "ContextEntry",
            "ContextTable", "ClientContext"]
@@ -51,6 +55,7 @@ class RWLock:
     __slots__ = ("_cond", "_readers", "_writer", "_writers_waiting")
 
     def __init__(self) -> None:
+        import threading
         self._cond = threading.Condition(threading.Lock())
         self._readers = 0
         self._writer = False
@@ -122,6 +127,7 @@ class ContextTable:
     """The open context handles of one association, keyed by their token."""
 
     def __init__(self) -> None:
+        import threading
         self._lock = threading.Lock()
         self._entries: dict[ContextHandle, ContextEntry] = {}
         self.closed = False
@@ -134,11 +140,12 @@ class ContextTable:
                rundown: Callable[[Any], Any] | None) -> ContextEntry | None:
         """A new entry with a fresh random token, or None once the table is closed (the
         caller then runs the rundown itself: the client is gone)."""
+        from uuid import uuid4
         with self._lock:
             if self.closed:
                 return None
             while True:
-                token = ContextHandle(0, _uuid.uuid4())
+                token = ContextHandle(0, uuid4())
                 if token not in self._entries:
                     break
             entry = ContextEntry(token, obj, type_name, root, iface, rundown)
