@@ -32,12 +32,21 @@ def _environment() -> Any:
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["pystr"] = _pystr
+    env.filters["docstring"] = _docstring
     return env
 
 
 def _pystr(text: str) -> str:
     """A Python string literal for any text (quotes, backslashes, newlines escaped)."""
     return repr(str(text))
+
+
+def _docstring(text: str) -> str:
+    """A triple-quoted docstring for any text (no way to close it early)."""
+    body = str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if body.endswith('"'):
+        body += " "
+    return f'"""{body}"""'
 
 
 @dataclass
@@ -228,8 +237,8 @@ def _class_view(d: model.NamedType, ref: Any) -> ClassView:
             members.append((py, value))
         return ClassView("enum", d.name, f"enum {d.idl_name} ({where})", members=members)
     if isinstance(d, model.StructDef):
-        fields = [FieldView(f.pyname, _annotation(f.type, ref), _default(f.type, ref),
-                            _describe(f.type)) for f in d.fields]
+        fields = [FieldView(f.pyname, ann, _default(f.type, ref), _comment(f.type, ann))
+                  for f in d.fields for ann in [_annotation(f.type, ref)]]
         return ClassView("struct", d.name, f"struct {d.idl_name} ({where})", fields)
     fields = [FieldView(d.discriminant, "int | None", "None", "discriminant")]
     for arm in d.arms:
@@ -282,10 +291,18 @@ def _default(t: WireType, ref: Any) -> str:
             return f"_field(default_factory=lambda: [{zero}] * {t.fixed})"
         return "_field(default_factory=list)"
     if isinstance(t, StructRef):
-        return f"_field(default_factory=lambda: {ref(t.struct, '')}())"
+        return f"_field(default_factory={ref(t.struct, '')})"
     if isinstance(t, UnionRef):
-        return f"_field(default_factory=lambda: {ref(t.union, '')}())"
+        return f"_field(default_factory={ref(t.union, '')})"
     return "None"
+
+
+def _comment(t: WireType, annotation: str) -> str:
+    """The wire form, where the annotation does not already say it."""
+    text = _describe(t)
+    if text == annotation or isinstance(t, (StructRef, UnionRef)):
+        return ""
+    return text
 
 
 def _describe(t: WireType) -> str:
