@@ -853,7 +853,7 @@ case("user_marshal", "UM_HOLDER", lambda m: m.UM_HOLDER(x=9, w=(3, 4)), f"""
 """, module="hooks")
 
 
-def install_hooks(m: ModuleType) -> None:
+def install_hooks(m: Any) -> None:
     """The Python conversion hooks the hooks.idl cases assume."""
     m.PACKED_to_xmit = lambda t: m.PAIR(a=t[0], b=t[1])
     m.PACKED_from_xmit = lambda x: (x.a, x.b)

@@ -31,7 +31,7 @@ f64 = st.floats(allow_nan=False)
 # [string] text: no NUL inside (the terminator ends it). char strings: every octet
 # 1..255 (latin-1); wchar_t strings: BMP code units without surrogates.
 cchar = st.characters(min_codepoint=1, max_codepoint=255)
-wchar = st.characters(min_codepoint=1, max_codepoint=0xFFFF, blacklist_categories=("Cs",))
+wchar = st.characters(min_codepoint=1, max_codepoint=0xFFFF, exclude_categories=["Cs"])
 
 
 def cstr(max_size: int = 12) -> SI:

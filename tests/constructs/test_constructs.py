@@ -128,8 +128,7 @@ def test_header_self_check() -> None:
         if c.primitive:
             assert len(c.data) == 16, c.id
             continue
-        order = "big" if c.data[1] == 0 else "little"
-        length = int.from_bytes(c.data[8:12], order)
+        length = int.from_bytes(c.data[8:12], "big" if c.data[1] == 0 else "little")
         assert length == len(c.data) - HDR and length % 8 == 0, c.id
 
 
