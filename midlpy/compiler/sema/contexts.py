@@ -7,7 +7,8 @@ and decides for every context-handle parameter whether calls through it are seri
 the most specific ACF placement wins (parameter, then procedure, then the typedef and the
 typedefs it is built from), and ``None`` leaves it to the server's default. MIDL's
 placement rules are reported: either attribute on something that is not a context
-handle, both strictness attributes at once.
+handle, both strictness attributes at once, a context handle inside a structure, union
+or array or behind a [unique]/[ptr] pointer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _SERIALIZE = ("context_handle_serialize", "context_handle_noserialize")
 def run(scope: Scope, acf: AcfInfo, root: model.ModuleModel, diags: Diagnostics) -> None:
     """Annotate ``root``'s interfaces with their context-handle facts (see module doc)."""
     _check_typedefs(scope, acf, diags)
+    _check_members(root, diags)
     strict = attr(acf.interface_attrs, "strict_context_handle")
     type_strict = attr(acf.interface_attrs, "type_strict_context_handle")
     if strict and type_strict:
@@ -51,6 +53,11 @@ def _procedure(scope: Scope, acf: AcfInfo, proc: model.ProcDef, op: ast.Operatio
                     f"[{proc_attr.name}] applies only to a procedure with a context handle; "
                     f"'{proc.name}' has none", proc_attr.span)
     for x in proc.params:
+        if _misplaced(x.type):
+            diags.error("bad-context-handle",
+                        f"parameter '{x.name}' of '{proc.name}': a context handle cannot be an "
+                        "array element or behind a [unique] or [ptr] pointer", x.span)
+            continue
         ch = context_of(x.type)
         param_attr = _serialize_attr(acf.params.get((proc.name, x.name), ()))
         if ch is None:
@@ -70,6 +77,35 @@ def context_of(t: model.WireType | None) -> model.ContextHandle | None:
     if isinstance(t, model.Pointer) and t.kind == model.REF:
         t = t.target
     return t if isinstance(t, model.ContextHandle) else None
+
+
+def _misplaced(t: model.WireType | None) -> bool:
+    """Whether a parameter of type ``t`` holds a context handle anywhere but as itself or
+    behind its top-level [ref] pointer (MIDL allows only those two shapes)."""
+    return context_of(t) is None and _contains(t)
+
+
+def _contains(t: model.WireType | None) -> bool:
+    if isinstance(t, model.ContextHandle):
+        return True
+    if isinstance(t, model.Pointer):
+        return _contains(t.target)
+    if isinstance(t, model.Array):
+        return _contains(t.element)
+    return False
+
+
+def _check_members(root: model.ModuleModel, diags: Diagnostics) -> None:
+    """MIDL: context handles cannot be structure or union members (nor inside them)."""
+    for d in root.types:
+        fields = (d.fields if isinstance(d, model.StructDef) else
+                  [a.field for a in d.arms if a.field] if isinstance(d, model.UnionDef) else [])
+        for f in fields:
+            if f is not None and _contains(f.type):
+                kind = "structure" if isinstance(d, model.StructDef) else "union"
+                diags.error("bad-context-handle",
+                            f"member '{f.name}' of '{d.idl_name}': a context handle cannot be a "
+                            f"{kind} member", f.span)
 
 
 def _serialize_attr(attrs: ast.Attrs) -> ast.Attribute | None:
