@@ -39,6 +39,8 @@ class CounterImpl:
 
     def __init__(self) -> None:
         self.stats = Stats()
+        # when set, GetName waits here: readers that share a handle can all get inside
+        self.rendezvous: threading.Barrier | None = None
 
     def _enter(self, c: Counter, writer: bool) -> None:
         with self.stats.lock:
@@ -81,6 +83,8 @@ class CounterImpl:
     def GetName(self, c: Counter) -> tuple[str, int]:
         self._enter(c, writer=False)
         try:
+            if self.rendezvous is not None:
+                self.rendezvous.wait()
             return c.name, 0
         finally:
             self._leave(c, writer=False)

@@ -42,6 +42,21 @@ def client_thread(client: object, handles: list, rng: random.Random, expected: d
         failures.append(exc)
 
 
+def readers_meet(client: object, handle: object, impl: CounterImpl, n: int = 3) -> bool:
+    """``n`` GetName calls on one handle, each waiting inside for the others: they only
+    get through because [context_handle_noserialize] lets them share the handle."""
+    impl.rendezvous = threading.Barrier(n, timeout=10)
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(
+        client.GetName(handle))) for _ in range(n)]  # type: ignore[attr-defined]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    impl.rendezvous = None
+    return len(results) == n
+
+
 def main() -> int:
     mod = load_module(str(HERE / "contexthandle.idl"))  # finds contexthandle.acf beside it
     impl = CounterImpl()
@@ -52,6 +67,8 @@ def main() -> int:
         transport = rpc.InProcessTransport(server)  # one association per client
         client = mod.CounterServiceClient(transport)
         handles = [client.Open(f"counter-{c}-{i}")[0] for i in range(HANDLES)]
+        if not readers_meet(client, handles[0], impl):
+            failures.append(AssertionError("shared readers could not meet inside a handle"))
         expected = {h: 0 for h in handles}
         lock = threading.Lock()
         threads = [threading.Thread(target=client_thread,
@@ -74,7 +91,7 @@ def main() -> int:
         transport.close()
 
     s = impl.stats
-    calls = CLIENTS * (THREADS * CALLS + 2 * HANDLES + HANDLES // 2)
+    calls = CLIENTS * (THREADS * CALLS + 2 * HANDLES + HANDLES // 2 + 3)
     print(f"{CLIENTS} clients x {THREADS} threads, {CLIENTS * HANDLES} handles, {calls} calls")
     print(f"opened {s.opened}, closed {s.closed}, run down {len(s.rundowns)} "
           f"(left open: {left_open})")

@@ -225,6 +225,8 @@ class Dispatcher:
                  interface: Interface | None = None) -> None:
         if interface is not None:
             self.interface = interface
+        elif not isinstance(getattr(self, "interface", None), Interface):
+            raise TypeError("Dispatcher needs an interface: use a generated <name>Server class")
         missing = [p.name for p in self.interface.procs if not callable(getattr(impl, p.name, None))]
         if missing:
             raise TypeError(f"the implementation of {self.interface.name} has no method "

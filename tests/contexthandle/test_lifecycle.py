@@ -121,6 +121,8 @@ def test_an_implementation_must_have_every_procedure() -> None:
         alpha().AlphaServer(object())
     with pytest.raises(TypeError, match="call"):
         alpha().AlphaClient(object())
+    with pytest.raises(TypeError, match="interface"):
+        rpc.Dispatcher(Probe())
 
 
 def test_rundown_runs_once_for_every_open_handle() -> None:
