@@ -75,7 +75,7 @@ def _assign_types(res: Resolver, modules: dict[str, model.ModuleModel]) -> None:
     taken: dict[str, set[str]] = {path: set() for path in modules}
     items = sorted(res.defs.items(), key=lambda kv: (kv[1].span.file, kv[1].span.line,
                                                      kv[1].span.col))
-    for key, d in items:
+    for key, d in _by_value_first(items):
         path = res.def_origin[key].file
         mod = modules.get(path) or next(iter(modules.values()))
         name = pyname(d.name)
@@ -85,6 +85,33 @@ def _assign_types(res: Resolver, modules: dict[str, model.ModuleModel]) -> None:
         d.name = name
         d.module = mod
         mod.types.append(d)
+
+
+def _by_value_first(items: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """Source order, except that a type embedded by value comes before its container
+    (an anonymous union inside a struct is declared after the struct starts)."""
+    from midlpy.compiler.sema.layout import _by_value
+
+    position = {id(d): i for i, (_, d) in enumerate(items)}
+    out: list[tuple[int, Any]] = []
+    done: set[int] = set()
+
+    def visit(i: int) -> None:
+        key, d = items[i]
+        if id(d) in done:
+            return
+        done.add(id(d))
+        members = (d.fields if isinstance(d, model.StructDef) else
+                   [a.field for a in d.arms if a.field] if isinstance(d, model.UnionDef) else [])
+        for f in members:
+            for sub in _by_value(f.type):
+                if id(sub) in position:
+                    visit(position[id(sub)])
+        out.append((key, d))
+
+    for i in range(len(items)):
+        visit(i)
+    return out
 
 
 def _assign_consts(res: Resolver, scope: Any, modules: dict[str, model.ModuleModel]) -> None:

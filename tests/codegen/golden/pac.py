@@ -273,26 +273,6 @@ _CLAIMS_COMPRESSION_FORMAT_member = CLAIMS_COMPRESSION_FORMAT._value2member_map_
 
 
 @_dataclass(slots=True)
-class CLAIM_ENTRY:
-    """struct CLAIM_ENTRY (pac.idl:212)"""
-
-    Id: str | None = None  # [unique] pointer to string conformant array of wchar
-    Type: CLAIM_TYPE | int = 0  # enum CLAIM_TYPE
-    Values: CLAIM_ENTRY_Values = _field(default_factory=CLAIM_ENTRY_Values)
-
-
-@_dataclass(slots=True)
-class CLAIM_ENTRY_Values:
-    """union CLAIM_ENTRY_Values (pac.idl:215)"""
-
-    switch: int | None = None  # discriminant
-    Int64: CLAIM_ENTRY_Values_Int64 | None = None  # case 1
-    Uint64: CLAIM_ENTRY_Values_Uint64 | None = None  # case 2
-    String: CLAIM_ENTRY_Values_String | None = None  # case 3
-    Boolean: CLAIM_ENTRY_Values_Boolean | None = None  # case 6
-
-
-@_dataclass(slots=True)
 class CLAIM_ENTRY_Values_Int64:
     """struct CLAIM_ENTRY_Values_Int64 (pac.idl:216)"""
 
@@ -322,6 +302,26 @@ class CLAIM_ENTRY_Values_Boolean:
 
     ValueCount: int = 0  # uint32
     BooleanValues: list[int] | None = None  # [unique] pointer to conformant array of uint64
+
+
+@_dataclass(slots=True)
+class CLAIM_ENTRY_Values:
+    """union CLAIM_ENTRY_Values (pac.idl:215)"""
+
+    switch: int | None = None  # discriminant
+    Int64: CLAIM_ENTRY_Values_Int64 | None = None  # case 1
+    Uint64: CLAIM_ENTRY_Values_Uint64 | None = None  # case 2
+    String: CLAIM_ENTRY_Values_String | None = None  # case 3
+    Boolean: CLAIM_ENTRY_Values_Boolean | None = None  # case 6
+
+
+@_dataclass(slots=True)
+class CLAIM_ENTRY:
+    """struct CLAIM_ENTRY (pac.idl:212)"""
+
+    Id: str | None = None  # [unique] pointer to string conformant array of wchar
+    Type: CLAIM_TYPE | int = 0  # enum CLAIM_TYPE
+    Values: CLAIM_ENTRY_Values = _field(default_factory=CLAIM_ENTRY_Values)
 
 
 @_dataclass(slots=True)
@@ -1471,265 +1471,6 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIM_ENTRY(r):
-    """Read the flat part of CLAIM_ENTRY."""
-    _f = ""
-    try:
-        r.align(4)
-        _f = 'Id'
-        a1, a2 = r.fixed(_F12)
-        if a2 > 32767:
-            _f = 'Type'
-            raise r.error(1781, f'16-bit enum value {a2} exceeds 32767')
-        _f = 'Values'
-        x3 = _dec_CLAIM_ENTRY_Values(r)
-    except _DecodeError as e:
-        raise e.push(_f)
-    if x3.switch != _CLAIM_TYPE_member(a2, a2):
-        raise r.error(1733, f'union Values: discriminant {x3.switch} disagrees with its switch_is value {_CLAIM_TYPE_member(a2, a2)}').push('Values')
-    return CLAIM_ENTRY(a1, _CLAIM_TYPE_member(a2, a2), x3)
-
-
-def _dec_CLAIM_ENTRY_deferred(r, v):
-    """Read the referents of CLAIM_ENTRY's embedded pointers."""
-    _f = ""
-    try:
-        _f = 'Id'
-        ref1 = v.Id
-        if ref1:
-            v.Id = r.string_w()
-        else:
-            v.Id = None
-        _f = 'Values'
-        _dec_CLAIM_ENTRY_Values_deferred(r, v.Values)
-    except _DecodeError as e:
-        raise e.push(_f)
-
-
-def _enc_CLAIM_ENTRY(w, v):
-    """Write the flat part of CLAIM_ENTRY; returns its referent-id slots."""
-    _f = ""
-    try:
-        w.align(4)
-        _f = 'Id'
-        w.align(4)
-        p1 = len(w.buf)
-        _support.check_enum16(v.Type)
-        w.fixed(_F12, 0, v.Type)
-        _f = 'Values'
-        s2 = _enc_CLAIM_ENTRY_Values(w, v.Values, v.Type)
-    except _EncodeError as e:
-        raise e.push(_f)
-    except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
-        raise _support.encode_failure(e).push(_f) from None
-    return (p1 + 0, s2)
-
-
-def _enc_CLAIM_ENTRY_deferred(w, v, s):
-    """Write the referents of CLAIM_ENTRY's embedded pointers."""
-    _f = ""
-    try:
-        _f = 'Id'
-        x1 = v.Id
-        if x1 is not None:
-            w.unique(s[0])
-            w.string_w(x1)
-        _f = 'Values'
-        _enc_CLAIM_ENTRY_Values_deferred(w, v.Values, s[1])
-    except _EncodeError as e:
-        raise e.push(_f)
-    except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
-        raise _support.encode_failure(e).push(_f) from None
-
-
-def _dec_CLAIM_ENTRY_Values(r):
-    """Read the discriminant and the selected arm (flat part) of CLAIM_ENTRY_Values."""
-    _f = 'switch'
-    try:
-        d1 = r.enum16()
-        d1 = _CLAIM_TYPE_member(d1, d1)
-        if d1 == 1:
-            _f = 'Int64'
-            x2 = _dec_CLAIM_ENTRY_Values_Int64(r)
-            return CLAIM_ENTRY_Values(d1, Int64=x2)
-        elif d1 == 2:
-            _f = 'Uint64'
-            x3 = _dec_CLAIM_ENTRY_Values_Uint64(r)
-            return CLAIM_ENTRY_Values(d1, Uint64=x3)
-        elif d1 == 3:
-            _f = 'String'
-            x4 = _dec_CLAIM_ENTRY_Values_String(r)
-            return CLAIM_ENTRY_Values(d1, String=x4)
-        elif d1 == 6:
-            _f = 'Boolean'
-            x5 = _dec_CLAIM_ENTRY_Values_Boolean(r)
-            return CLAIM_ENTRY_Values(d1, Boolean=x5)
-        else:
-            return CLAIM_ENTRY_Values(d1)
-    except _DecodeError as e:
-        raise e.push(_f)
-
-
-def _dec_CLAIM_ENTRY_Values_deferred(r, v):
-    _f = ""
-    try:
-        if v.Int64 is not None:
-            _f = 'Int64.Int64Values'
-            ref1 = v.Int64.Int64Values
-            if ref1:
-                mc2 = r.conformance()
-                if mc2 != v.Int64.ValueCount:
-                    raise r.error(1734, f'array max count {mc2} disagrees with its size {v.Int64.ValueCount}')
-                v.Int64.Int64Values = r.prim_array('q', mc2)
-            else:
-                v.Int64.Int64Values = None
-        elif v.Uint64 is not None:
-            _f = 'Uint64.Uint64Values'
-            ref3 = v.Uint64.Uint64Values
-            if ref3:
-                mc4 = r.conformance()
-                if mc4 != v.Uint64.ValueCount:
-                    raise r.error(1734, f'array max count {mc4} disagrees with its size {v.Uint64.ValueCount}')
-                v.Uint64.Uint64Values = r.prim_array('Q', mc4)
-            else:
-                v.Uint64.Uint64Values = None
-        elif v.String is not None:
-            _f = 'String.StringValues'
-            ref5 = v.String.StringValues
-            if ref5:
-                mc6 = r.conformance()
-                if mc6 != v.String.ValueCount:
-                    raise r.error(1734, f'array max count {mc6} disagrees with its size {v.String.ValueCount}')
-                v.String.StringValues = r.prim_array('I', mc6)
-                try:
-                    for i7, ref8 in enumerate(v.String.StringValues):
-                        if ref8:
-                            v.String.StringValues[i7] = r.string_w()
-                        else:
-                            v.String.StringValues[i7] = None
-                except _DecodeError as e:
-                    raise e.push_index(i7)
-            else:
-                v.String.StringValues = None
-        elif v.Boolean is not None:
-            _f = 'Boolean.BooleanValues'
-            ref9 = v.Boolean.BooleanValues
-            if ref9:
-                mc10 = r.conformance()
-                if mc10 != v.Boolean.ValueCount:
-                    raise r.error(1734, f'array max count {mc10} disagrees with its size {v.Boolean.ValueCount}')
-                v.Boolean.BooleanValues = r.prim_array('Q', mc10)
-            else:
-                v.Boolean.BooleanValues = None
-    except _DecodeError as e:
-        raise e.push(_f)
-
-
-def _enc_CLAIM_ENTRY_Values(w, v, switch=None):
-    """Write the discriminant and the selected arm (flat part) of CLAIM_ENTRY_Values."""
-    _f = 'switch'
-    try:
-        d = v.switch
-        if d is None:
-            d = switch
-        elif switch is not None and d != switch:
-            raise _support.bad_value(f'union discriminant {d} disagrees with its switch_is value {switch}')
-        if d is None:
-            raise _support.bad_value('union value has no discriminant')
-        w.enum16(d)
-        if d == 1:
-            _f = 'Int64'
-            _f = 'Int64'
-            w.align(4)
-            p1 = len(w.buf)
-            _support.check_range(v.Int64.ValueCount, 1, 10485760)
-            w.fixed(_F0, v.Int64.ValueCount, 0)
-            return p1 + 4
-        elif d == 2:
-            _f = 'Uint64'
-            _f = 'Uint64'
-            w.align(4)
-            p2 = len(w.buf)
-            _support.check_range(v.Uint64.ValueCount, 1, 10485760)
-            w.fixed(_F0, v.Uint64.ValueCount, 0)
-            return p2 + 4
-        elif d == 3:
-            _f = 'String'
-            _f = 'String'
-            w.align(4)
-            p3 = len(w.buf)
-            _support.check_range(v.String.ValueCount, 1, 10485760)
-            w.fixed(_F0, v.String.ValueCount, 0)
-            return p3 + 4
-        elif d == 6:
-            _f = 'Boolean'
-            _f = 'Boolean'
-            w.align(4)
-            p4 = len(w.buf)
-            _support.check_range(v.Boolean.ValueCount, 1, 10485760)
-            w.fixed(_F0, v.Boolean.ValueCount, 0)
-            return p4 + 4
-        else:
-            return None
-    except _EncodeError as e:
-        raise e.push(_f)
-    except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
-        raise _support.encode_failure(e).push(_f) from None
-
-
-def _enc_CLAIM_ENTRY_Values_deferred(w, v, s):
-    _f = ""
-    try:
-        if v.Int64 is not None:
-            _f = 'Int64.Int64Values'
-            x1 = v.Int64.Int64Values
-            if x1 is not None:
-                w.unique(s)
-                w.conformance(v.Int64.ValueCount)
-                if len(x1) != v.Int64.ValueCount:
-                    _support.check_len(len(x1), v.Int64.ValueCount, 'size_is')
-                w.prim_array('q', x1)
-        elif v.Uint64 is not None:
-            _f = 'Uint64.Uint64Values'
-            x2 = v.Uint64.Uint64Values
-            if x2 is not None:
-                w.unique(s)
-                w.conformance(v.Uint64.ValueCount)
-                if len(x2) != v.Uint64.ValueCount:
-                    _support.check_len(len(x2), v.Uint64.ValueCount, 'size_is')
-                w.prim_array('Q', x2)
-        elif v.String is not None:
-            _f = 'String.StringValues'
-            x3 = v.String.StringValues
-            if x3 is not None:
-                w.unique(s)
-                w.conformance(v.String.ValueCount)
-                if len(x3) != v.String.ValueCount:
-                    _support.check_len(len(x3), v.String.ValueCount, 'size_is')
-                s4 = [w.slot() for _ in x3]
-                try:
-                    for i5, (e6, s7) in enumerate(zip(x3, s4)):
-                        x8 = e6
-                        if x8 is not None:
-                            w.unique(s7)
-                            w.string_w(x8)
-                except _EncodeError as e:
-                    raise e.push_index(i5)
-        elif v.Boolean is not None:
-            _f = 'Boolean.BooleanValues'
-            x9 = v.Boolean.BooleanValues
-            if x9 is not None:
-                w.unique(s)
-                w.conformance(v.Boolean.ValueCount)
-                if len(x9) != v.Boolean.ValueCount:
-                    _support.check_len(len(x9), v.Boolean.ValueCount, 'size_is')
-                w.prim_array('Q', x9)
-    except _EncodeError as e:
-        raise e.push(_f)
-    except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
-        raise _support.encode_failure(e).push(_f) from None
-
-
 def _dec_CLAIM_ENTRY_Values_Int64(r):
     """Read the flat part of CLAIM_ENTRY_Values_Int64."""
     _f = ""
@@ -2008,6 +1749,265 @@ def _enc_CLAIM_ENTRY_Values_Boolean_deferred(w, v, s):
             if len(x1) != v.ValueCount:
                 _support.check_len(len(x1), v.ValueCount, 'size_is')
             w.prim_array('Q', x1)
+    except _EncodeError as e:
+        raise e.push(_f)
+    except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
+        raise _support.encode_failure(e).push(_f) from None
+
+
+def _dec_CLAIM_ENTRY_Values(r):
+    """Read the discriminant and the selected arm (flat part) of CLAIM_ENTRY_Values."""
+    _f = 'switch'
+    try:
+        d1 = r.enum16()
+        d1 = _CLAIM_TYPE_member(d1, d1)
+        if d1 == 1:
+            _f = 'Int64'
+            x2 = _dec_CLAIM_ENTRY_Values_Int64(r)
+            return CLAIM_ENTRY_Values(d1, Int64=x2)
+        elif d1 == 2:
+            _f = 'Uint64'
+            x3 = _dec_CLAIM_ENTRY_Values_Uint64(r)
+            return CLAIM_ENTRY_Values(d1, Uint64=x3)
+        elif d1 == 3:
+            _f = 'String'
+            x4 = _dec_CLAIM_ENTRY_Values_String(r)
+            return CLAIM_ENTRY_Values(d1, String=x4)
+        elif d1 == 6:
+            _f = 'Boolean'
+            x5 = _dec_CLAIM_ENTRY_Values_Boolean(r)
+            return CLAIM_ENTRY_Values(d1, Boolean=x5)
+        else:
+            return CLAIM_ENTRY_Values(d1)
+    except _DecodeError as e:
+        raise e.push(_f)
+
+
+def _dec_CLAIM_ENTRY_Values_deferred(r, v):
+    _f = ""
+    try:
+        if v.Int64 is not None:
+            _f = 'Int64.Int64Values'
+            ref1 = v.Int64.Int64Values
+            if ref1:
+                mc2 = r.conformance()
+                if mc2 != v.Int64.ValueCount:
+                    raise r.error(1734, f'array max count {mc2} disagrees with its size {v.Int64.ValueCount}')
+                v.Int64.Int64Values = r.prim_array('q', mc2)
+            else:
+                v.Int64.Int64Values = None
+        elif v.Uint64 is not None:
+            _f = 'Uint64.Uint64Values'
+            ref3 = v.Uint64.Uint64Values
+            if ref3:
+                mc4 = r.conformance()
+                if mc4 != v.Uint64.ValueCount:
+                    raise r.error(1734, f'array max count {mc4} disagrees with its size {v.Uint64.ValueCount}')
+                v.Uint64.Uint64Values = r.prim_array('Q', mc4)
+            else:
+                v.Uint64.Uint64Values = None
+        elif v.String is not None:
+            _f = 'String.StringValues'
+            ref5 = v.String.StringValues
+            if ref5:
+                mc6 = r.conformance()
+                if mc6 != v.String.ValueCount:
+                    raise r.error(1734, f'array max count {mc6} disagrees with its size {v.String.ValueCount}')
+                v.String.StringValues = r.prim_array('I', mc6)
+                try:
+                    for i7, ref8 in enumerate(v.String.StringValues):
+                        if ref8:
+                            v.String.StringValues[i7] = r.string_w()
+                        else:
+                            v.String.StringValues[i7] = None
+                except _DecodeError as e:
+                    raise e.push_index(i7)
+            else:
+                v.String.StringValues = None
+        elif v.Boolean is not None:
+            _f = 'Boolean.BooleanValues'
+            ref9 = v.Boolean.BooleanValues
+            if ref9:
+                mc10 = r.conformance()
+                if mc10 != v.Boolean.ValueCount:
+                    raise r.error(1734, f'array max count {mc10} disagrees with its size {v.Boolean.ValueCount}')
+                v.Boolean.BooleanValues = r.prim_array('Q', mc10)
+            else:
+                v.Boolean.BooleanValues = None
+    except _DecodeError as e:
+        raise e.push(_f)
+
+
+def _enc_CLAIM_ENTRY_Values(w, v, switch=None):
+    """Write the discriminant and the selected arm (flat part) of CLAIM_ENTRY_Values."""
+    _f = 'switch'
+    try:
+        d = v.switch
+        if d is None:
+            d = switch
+        elif switch is not None and d != switch:
+            raise _support.bad_value(f'union discriminant {d} disagrees with its switch_is value {switch}')
+        if d is None:
+            raise _support.bad_value('union value has no discriminant')
+        w.enum16(d)
+        if d == 1:
+            _f = 'Int64'
+            _f = 'Int64'
+            w.align(4)
+            p1 = len(w.buf)
+            _support.check_range(v.Int64.ValueCount, 1, 10485760)
+            w.fixed(_F0, v.Int64.ValueCount, 0)
+            return p1 + 4
+        elif d == 2:
+            _f = 'Uint64'
+            _f = 'Uint64'
+            w.align(4)
+            p2 = len(w.buf)
+            _support.check_range(v.Uint64.ValueCount, 1, 10485760)
+            w.fixed(_F0, v.Uint64.ValueCount, 0)
+            return p2 + 4
+        elif d == 3:
+            _f = 'String'
+            _f = 'String'
+            w.align(4)
+            p3 = len(w.buf)
+            _support.check_range(v.String.ValueCount, 1, 10485760)
+            w.fixed(_F0, v.String.ValueCount, 0)
+            return p3 + 4
+        elif d == 6:
+            _f = 'Boolean'
+            _f = 'Boolean'
+            w.align(4)
+            p4 = len(w.buf)
+            _support.check_range(v.Boolean.ValueCount, 1, 10485760)
+            w.fixed(_F0, v.Boolean.ValueCount, 0)
+            return p4 + 4
+        else:
+            return None
+    except _EncodeError as e:
+        raise e.push(_f)
+    except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
+        raise _support.encode_failure(e).push(_f) from None
+
+
+def _enc_CLAIM_ENTRY_Values_deferred(w, v, s):
+    _f = ""
+    try:
+        if v.Int64 is not None:
+            _f = 'Int64.Int64Values'
+            x1 = v.Int64.Int64Values
+            if x1 is not None:
+                w.unique(s)
+                w.conformance(v.Int64.ValueCount)
+                if len(x1) != v.Int64.ValueCount:
+                    _support.check_len(len(x1), v.Int64.ValueCount, 'size_is')
+                w.prim_array('q', x1)
+        elif v.Uint64 is not None:
+            _f = 'Uint64.Uint64Values'
+            x2 = v.Uint64.Uint64Values
+            if x2 is not None:
+                w.unique(s)
+                w.conformance(v.Uint64.ValueCount)
+                if len(x2) != v.Uint64.ValueCount:
+                    _support.check_len(len(x2), v.Uint64.ValueCount, 'size_is')
+                w.prim_array('Q', x2)
+        elif v.String is not None:
+            _f = 'String.StringValues'
+            x3 = v.String.StringValues
+            if x3 is not None:
+                w.unique(s)
+                w.conformance(v.String.ValueCount)
+                if len(x3) != v.String.ValueCount:
+                    _support.check_len(len(x3), v.String.ValueCount, 'size_is')
+                s4 = [w.slot() for _ in x3]
+                try:
+                    for i5, (e6, s7) in enumerate(zip(x3, s4)):
+                        x8 = e6
+                        if x8 is not None:
+                            w.unique(s7)
+                            w.string_w(x8)
+                except _EncodeError as e:
+                    raise e.push_index(i5)
+        elif v.Boolean is not None:
+            _f = 'Boolean.BooleanValues'
+            x9 = v.Boolean.BooleanValues
+            if x9 is not None:
+                w.unique(s)
+                w.conformance(v.Boolean.ValueCount)
+                if len(x9) != v.Boolean.ValueCount:
+                    _support.check_len(len(x9), v.Boolean.ValueCount, 'size_is')
+                w.prim_array('Q', x9)
+    except _EncodeError as e:
+        raise e.push(_f)
+    except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
+        raise _support.encode_failure(e).push(_f) from None
+
+
+def _dec_CLAIM_ENTRY(r):
+    """Read the flat part of CLAIM_ENTRY."""
+    _f = ""
+    try:
+        r.align(4)
+        _f = 'Id'
+        a1, a2 = r.fixed(_F12)
+        if a2 > 32767:
+            _f = 'Type'
+            raise r.error(1781, f'16-bit enum value {a2} exceeds 32767')
+        _f = 'Values'
+        x3 = _dec_CLAIM_ENTRY_Values(r)
+    except _DecodeError as e:
+        raise e.push(_f)
+    if x3.switch != _CLAIM_TYPE_member(a2, a2):
+        raise r.error(1733, f'union Values: discriminant {x3.switch} disagrees with its switch_is value {_CLAIM_TYPE_member(a2, a2)}').push('Values')
+    return CLAIM_ENTRY(a1, _CLAIM_TYPE_member(a2, a2), x3)
+
+
+def _dec_CLAIM_ENTRY_deferred(r, v):
+    """Read the referents of CLAIM_ENTRY's embedded pointers."""
+    _f = ""
+    try:
+        _f = 'Id'
+        ref1 = v.Id
+        if ref1:
+            v.Id = r.string_w()
+        else:
+            v.Id = None
+        _f = 'Values'
+        _dec_CLAIM_ENTRY_Values_deferred(r, v.Values)
+    except _DecodeError as e:
+        raise e.push(_f)
+
+
+def _enc_CLAIM_ENTRY(w, v):
+    """Write the flat part of CLAIM_ENTRY; returns its referent-id slots."""
+    _f = ""
+    try:
+        w.align(4)
+        _f = 'Id'
+        w.align(4)
+        p1 = len(w.buf)
+        _support.check_enum16(v.Type)
+        w.fixed(_F12, 0, v.Type)
+        _f = 'Values'
+        s2 = _enc_CLAIM_ENTRY_Values(w, v.Values, v.Type)
+    except _EncodeError as e:
+        raise e.push(_f)
+    except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
+        raise _support.encode_failure(e).push(_f) from None
+    return (p1 + 0, s2)
+
+
+def _enc_CLAIM_ENTRY_deferred(w, v, s):
+    """Write the referents of CLAIM_ENTRY's embedded pointers."""
+    _f = ""
+    try:
+        _f = 'Id'
+        x1 = v.Id
+        if x1 is not None:
+            w.unique(s[0])
+            w.string_w(x1)
+        _f = 'Values'
+        _enc_CLAIM_ENTRY_Values_deferred(w, v.Values, s[1])
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
