@@ -819,6 +819,72 @@ case("encp_default_empty", "ENCP_HOLDER",
     01 00 00 00               # @4 after
 """)
 
+# ------------------------------------------------------------------ additions
+
+case("uints", "UINTS",
+     lambda m: m.UINTS(a=0xFF, b=0xFFFF, c=0xFFFFFFFF, e=0x80000000, f=0xFFFFFFFE,
+                       d=0xFFFFFFFFFFFFFFFF), f"""
+    {COMMON}
+    18 00 00 00 00 00 00 00
+    ff                        # @0  a unsigned __int8 255
+    00                        # @1  pad
+    ff ff                     # @2  b unsigned __int16 65535
+    ff ff ff ff               # @4  c unsigned __int32
+    00 00 00 80               # @8  e unsigned int 0x80000000
+    fe ff ff ff               # @12 f unsigned __int3264 (4 bytes)
+    ff ff ff ff ff ff ff ff   # @16 d unsigned __int64
+""")
+
+case("cvptr", "CVPTR", lambda m: m.CVPTR(m=4, l=2, cv=[1, 2]), f"""
+    {COMMON}
+    20 00 00 00 00 00 00 00
+    04 00 00 00               # @0  m
+    02 00 00 00               # @4  l
+    00 00 02 00               # @8  id(cv)
+    04 00 00 00               # @12 *cv: max_count (not hoisted: referent of a pointer)
+    00 00 00 00               # @16 offset
+    02 00 00 00               # @20 actual
+    01 00 00 00 02 00 00 00   # @24 elements
+""")
+
+case("uarr", "UARR",
+     lambda m: m.UARR(arr=[encu(m, 1, s=1), encu(m, 2, d=2.0)], pu=encu(m, 1, s=3)), f"""
+    {COMMON}
+    28 00 00 00 00 00 00 00   # private header: 38 data + 2 pad
+    01 00 00 00 01 00         # @0  arr[0]: kind 1, s
+    00 00                     # @6  pad: the next element aligns to 8
+    02 00 00 00 00 00 00 00   # @8  arr[1]: kind 2, pad
+    00 00 00 00 00 00 00 40   # @16 arr[1].d 2.0
+    00 00 02 00               # @24 id(pu)
+    00 00 00 00               # @28 pad: *pu aligns to 8
+    01 00 00 00 03 00         # @32 *pu: kind 1, s 3
+    00 00                     # pad
+""")
+
+case("names", "NAMES", lambda m: m.NAMES(names=["a", None]), f"""
+    {COMMON}
+    18 00 00 00 00 00 00 00
+    00 00 02 00               # @0  names[0] id
+    00 00 00 00               # @4  names[1] NULL
+    02 00 00 00 00 00 00 00 02 00 00 00   # @8 *names[0]: max, offset, actual
+    61 00 00 00               # @20 L"a\0"
+""")
+
+case("slist", "SLIST", lambda m: m.SLIST(n=2, list=["ab", "c"]), f"""
+    {COMMON}
+    38 00 00 00 00 00 00 00   # private header: 56
+    02 00 00 00               # @0  n
+    00 00 02 00               # @4  id(list) = 0x20000
+    02 00 00 00               # @8  *list: max_count = n
+    04 00 02 00               # @12 list[0] id = 0x20004
+    08 00 02 00               # @16 list[1] id = 0x20008
+    03 00 00 00 00 00 00 00 03 00 00 00   # @20 *list[0]: max, offset, actual
+    61 00 62 00 00 00         # @32 L"ab\0"
+    00 00                     # @38 pad to 4
+    02 00 00 00 00 00 00 00 02 00 00 00   # @40 *list[1]
+    63 00 00 00               # @52 L"c\0"
+""")
+
 # ------------------------------------------------------------------ conversion hooks (hooks.idl)
 
 case("transmit_as", "XM_HOLDER", lambda m: m.XM_HOLDER(tag=1, p=(2, 3)), f"""

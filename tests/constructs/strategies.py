@@ -121,6 +121,12 @@ def sstr(draw: Callable[[SI], Any], m: ModuleType) -> Any:
 
 
 @st.composite
+def cvptr(draw: Callable[[SI], Any], m: ModuleType) -> Any:
+    cv = draw(st.lists(i32, max_size=6))
+    return m.CVPTR(m=len(cv) + draw(st.integers(0, 3)), l=len(cv), cv=cv)
+
+
+@st.composite
 def full_points(draw: Callable[[SI], Any], m: ModuleType) -> Any:
     if draw(st.booleans()):
         p = draw(point(m))
@@ -233,6 +239,12 @@ STRATEGIES: dict[str, Callable[[ModuleType], SI]] = {
     "ENCP_HOLDER": lambda m: st.builds(m.ENCP_HOLDER, after=i32, e=st.one_of(
         opt(i32).map(lambda x: encap(m.ENCP, "k", 1, p=x)),
         i16.filter(lambda k: k != 1).map(lambda k: encap(m.ENCP, "k", k)))),
+    "UINTS": lambda m: st.builds(m.UINTS, a=u8, b=u16, c=u32, e=u32, f=u32, d=u64),
+    "CVPTR": cvptr,
+    "UARR": lambda m: st.builds(m.UARR, arr=st.lists(encu_value(m), min_size=2, max_size=2),
+                                pu=opt(encu_value(m))),
+    "NAMES": lambda m: st.builds(m.NAMES, names=st.lists(opt(wstr()), min_size=2, max_size=2)),
+    "SLIST": lambda m: st.lists(opt(wstr(6)), max_size=4).map(lambda v: m.SLIST(n=len(v), list=v)),
 }
 
 # hooks.idl: Python-side values as the hooks in cases.install_hooks define them.
