@@ -70,10 +70,10 @@ class CtxParam:
     """
 
     name: str
-    type: str | None
-    root: str | None
-    in_pos: int | None
-    out_pos: int | None
+    type: str | None = None
+    root: str | None = None
+    in_pos: int | None = None
+    out_pos: int | None = None
     serialize: bool | None = None
 
 

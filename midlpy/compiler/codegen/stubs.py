@@ -41,6 +41,19 @@ def _free(name: str, taken: set[str]) -> str:
     return name
 
 
+def _ctx_param(name: str, ch: model.ContextHandle, in_pos: int | None, out_pos: int | None,
+               serialize: bool | None) -> str:
+    """``_rpc.CtxParam(...)`` with only the facts that differ from its defaults."""
+    facts = [repr(name)]
+    if ch.name is not None:
+        facts += [repr(ch.name), f"root={ch.root!r}"]
+    facts += [f"{k}={v!r}" for k, v in (("in_pos", in_pos), ("out_pos", out_pos))
+              if v is not None]
+    if in_pos is not None and out_pos is None and serialize is not None:
+        facts.append(f"serialize={serialize!r}")  # only [in]-only handles have a choice
+    return f"_rpc.CtxParam({', '.join(facts)})"
+
+
 def _ctx_params(p: model.ProcDef) -> list[str]:
     ins = [x for x in p.params if x.direction_in and not x.is_handle]
     outs = [x for x in p.params if x.direction_out and not x.is_handle]
@@ -49,14 +62,11 @@ def _ctx_params(p: model.ProcDef) -> list[str]:
         ch = context_of(x.type)
         if ch is None or x.is_handle:
             continue
-        in_pos = ins.index(x) if x in ins else None
-        out_pos = outs.index(x) if x in outs else None
-        out.append(f"_rpc.CtxParam({x.name!r}, {ch.name!r}, {ch.root!r}, {in_pos!r}, "
-                   f"{out_pos!r}, {x.ctx_serialize!r})")
+        out.append(_ctx_param(x.name, ch, ins.index(x) if x in ins else None,
+                              outs.index(x) if x in outs else None, x.ctx_serialize))
     ret = context_of(p.returns)
     if ret is not None:
-        out.append(f"_rpc.CtxParam('return value', {ret.name!r}, {ret.root!r}, None, "
-                   f"{len(outs)}, None)")
+        out.append(_ctx_param("return value", ret, None, len(outs), None))
     return out
 
 
@@ -73,10 +83,11 @@ def _interface(iface: model.InterfaceDef, procs: list[model.ProcDef], client: st
         n_out = sum(1 for x in p.params if x.direction_out and not x.is_handle)
         n_out += p.returns is not None
         ctx = _ctx_params(p)
-        ctx_text = ("(" + "".join(f"\n                   {c}," for c in ctx) + ")") if ctx else "()"
         lines += [f"        _rpc.Proc({p.name!r}, {p.opnum}, _dec_{p.name}_in, _enc_{p.name}_out,",
-                  f"                  _enc_{p.name}_in, _dec_{p.name}_out, {n_in}, {n_out},",
-                  f"                  {ctx_text}),"]
+                  f"                  _enc_{p.name}_in, _dec_{p.name}_out, n_in={n_in}, "
+                  f"n_out={n_out}" + (", ctx=(" if ctx else "),")]
+        if ctx:
+            lines += [f"                      {c}," for c in ctx] + ["                  )),"]
     lines += ["    ),",
               f"    strict={iface.strict_context_handle}, "
               f"type_strict={iface.type_strict_context_handle})",
