@@ -383,6 +383,37 @@ case("ustr_null", "USTR", lambda m: None, f"""
     00 00 00 00 00 00 00 00   # NULL id, pad
 """)
 
+case("ustr_non_bmp", "USTR", lambda m: "\U0001F600", f"""
+    {COMMON}
+    18 00 00 00 00 00 00 00
+    00 00 02 00               # @0  referent id
+    03 00 00 00               # @4  max_count: 2 UTF-16 code units + NUL
+    00 00 00 00               # @8  offset
+    03 00 00 00               # @12 actual
+    3d d8 00 de 00 00         # @16 U+1F600 as the surrogate pair D83D DE00, NUL
+    00 00
+""")
+
+case("ustr_lone_surrogate", "USTR", lambda m: "\ud800", f"""
+    {COMMON}
+    18 00 00 00 00 00 00 00
+    00 00 02 00 02 00 00 00   # @0  id, max_count 2
+    00 00 00 00 02 00 00 00   # @8  offset, actual
+    00 d8 00 00               # @16 lone high surrogate passed through, NUL
+    00 00 00 00
+""")
+
+case("char_string_latin1", "EXAMPLE_D", lambda m: m.EXAMPLE_D(a=0, p=None, s="\xe9"), f"""
+    {COMMON}
+    20 00 00 00 00 00 00 00
+    00 00 00 00               # @0  a
+    00 00 00 00               # @4  p NULL
+    00 00 02 00               # @8  id(s)
+    02 00 00 00 00 00 00 00 02 00 00 00   # @12 max, offset, actual
+    e9 00                     # @24 octet 0xE9, NUL
+    00 00 00 00 00 00
+""")
+
 # ------------------------------------------------------------------ pointers
 
 # ndr-mes.md 1.16 example D, and its pickle in 2.3 verbatim.

@@ -444,3 +444,25 @@ def test_correlation_mismatch_on_decode(constructs: ModuleType, cid: str, tname:
     RPC_S_INVALID_BOUND (ndr-mes.md 1.17)."""
     data = patched(case_by_id(cid).data, HDR + at, raw)
     expect_status(DecodeError, RPC_S_INVALID_BOUND, lambda: decode(constructs, tname, data))
+
+
+def test_full_pointer_id_reused_across_types(constructs: ModuleType) -> None:
+    """An id first bound to a long, then used for a POINT: bad stub data (ndr-mes.md 1.17)."""
+    data = pickle("""
+        01 00 00 00 01 00 00 00   # @0 a: id 1, b: id 1 as well
+        07 00 00 00 00 00 00 00   # @8 *a = 7, pad
+    """)
+    expect_status(DecodeError, 1783, lambda: decode(constructs, "FULL_MIXED", data))
+
+
+@pytest.mark.parametrize("field,bad", [
+    ("a", 128), ("a", -129), ("b", 1 << 31), ("c", 1 << 15), ("d", 1 << 63)])
+def test_out_of_range_integer_is_rpc_error(constructs: ModuleType, field: str, bad: int) -> None:
+    values = {"a": 1, "b": 2, "c": 3, "d": 4, field: bad}
+    with pytest.raises(RpcError):
+        encode(constructs, "EXAMPLE_A", constructs.EXAMPLE_A(**values))
+
+
+def test_out_of_range_unsigned_is_rpc_error(constructs: ModuleType) -> None:
+    with pytest.raises(RpcError):
+        encode(constructs, "UINTS", constructs.UINTS(a=0, b=0, c=-1, e=0, f=0, d=0))
