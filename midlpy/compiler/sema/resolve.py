@@ -259,10 +259,8 @@ class Resolver:
             sw = attr(typedef_attrs, "switch_type")
             st = Prim("int32")
             u.switch_given = sw is not None
-            arg = sw.args[0] if sw and sw.args else None
-            if isinstance(arg, ast.Name):  # an identifier reads as an expression too
-                arg = ast.TypeArg(ast.TypeName(arg.id, arg.span), (), arg.span)
-            if isinstance(arg, ast.TypeArg):
+            arg = _type_arg(sw.args[0]) if sw and sw.args else None
+            if arg is not None:
                 st = self.resolve(arg.type, arg.ops, (), origin, context="switch", name=u.name,
                                   span=arg.span)
         if not isinstance(st, (Prim, EnumRef)) or (isinstance(st, Prim) and st.name in
@@ -476,10 +474,10 @@ class Resolver:
             if a is None:
                 continue
             if kind in ("transmit_as", "wire_marshal"):
-                if not a.args or not isinstance(a.args[0], ast.TypeArg):
+                ta = _type_arg(a.args[0]) if a.args else None
+                if ta is None:
                     self.diags.error("bad-attribute", f"[{kind}] needs a type argument", a.span)
                     return None
-                ta = a.args[0]
                 wire = self.resolve(ta.type, ta.ops, (), origin, context="typedef",
                                     name=name + "_wire", span=ta.span)
                 hook = name
@@ -567,6 +565,13 @@ class _LazyEnv(dict):  # type: ignore[type-arg]
         if v is None:
             raise KeyError(key)
         return v
+
+
+def _type_arg(arg: ast.AttrArg) -> ast.TypeArg | None:
+    """A type argument; a lone identifier parses as an expression and is a type name too."""
+    if isinstance(arg, ast.Name):
+        return ast.TypeArg(ast.TypeName(arg.id, arg.span), (), arg.span)
+    return arg if isinstance(arg, ast.TypeArg) else None
 
 
 def _display(name: str) -> str:
