@@ -217,8 +217,8 @@ class Preprocessor:
         return self._result()
 
     def _result(self) -> Preprocessed:
-        return Preprocessed("\n".join(self.out_lines) + "\n", self.origins, self.pragmas,
-                            self.files)
+        text = "\n".join(self.out_lines) + ("\n" if self.out_lines else "")
+        return Preprocessed(text, self.origins, self.pragmas, self.files)
 
     def _define_cmdline(self, name: str, value: str) -> None:
         self.macros[name] = Macro(name, None, False, tuple(tokenize(value)), None)

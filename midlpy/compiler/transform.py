@@ -172,7 +172,7 @@ class _Base(Transformer):  # type: ignore[type-arg]
         return ast.SizeofExpr(c[0], self.span(meta))
 
     @v_args(meta=True)
-    def member(self, meta: Meta, c: list[Any]) -> ast.Member:
+    def dot_member(self, meta: Meta, c: list[Any]) -> ast.Member:
         return ast.Member(c[0], str(c[1]), False, self.span(meta))
 
     @v_args(meta=True)
