@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from midlpy.runtime import errors, rpc
 from midlpy.runtime.context import ClientContext
@@ -249,3 +251,19 @@ def test_a_non_strict_interface_takes_any_of_its_handles() -> None:
     o = client.OpenOther(3)
     assert client.Write(o, 1) == 3  # an OTHER where an H_EXCL is declared
     t.close()
+
+
+_SERVER_FAULTS = {errors.RPC_X_BAD_STUB_DATA, errors.RPC_S_PROCNUM_OUT_OF_RANGE,
+                  errors.RPC_X_SS_IN_NULL_CONTEXT, errors.RPC_X_SS_CONTEXT_MISMATCH,
+                  errors.RPC_S_INVALID_BOUND}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-1, 16), st.binary(max_size=48))
+def test_any_request_gets_a_reply_never_an_exception(opnum: int, body: bytes) -> None:
+    server = alpha().AlphaServer(Probe())
+    assoc = server.associate()
+    reply = server.dispatch(assoc, opnum, body)
+    assert isinstance(reply, rpc.Reply)
+    assert reply.status == 0 or reply.status in _SERVER_FAULTS, reply
+    assoc.close()
