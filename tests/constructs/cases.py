@@ -1080,3 +1080,54 @@ be_case("be_corr", "CORR", lambda m: m.CORR(Length=4, MaximumLength=6, Buffer="H
     00 00 00 03 00 00 00 00 00 00 00 02   # max, offset, actual
     00 48 00 69
 """)
+
+be_case("be_ms_union_short", "MSU_HOLDER",
+        lambda m: m.MSU_HOLDER(kind=1, plain=union(m.SHU, 1, s=7), ms=union(m.MSU, 1, s=8)), f"""
+    {COMMON_BE}
+    00 00 00 10 00 00 00 00
+    00 01 00 01 00 07         # kind, plain discriminant, plain.s
+    00 01                     # ms discriminant
+    00 08                     # ms.s at 8
+    00 00 00 00 00 00
+""")
+
+be_case("be_example_f", "EXAMPLE_F", _example_f, f"""
+    {COMMON_BE}
+    00 00 00 10 00 00 00 00
+    00 00 00 01 00 00 00 01   # full ids 1, 1
+    00 00 00 07 00 00 00 00   # one referent, pad
+""")
+
+be_case("be_slist", "SLIST", lambda m: m.SLIST(n=2, list=["ab", "c"]), f"""
+    {COMMON_BE}
+    00 00 00 38 00 00 00 00
+    00 00 00 02 00 02 00 00   # n, id(list)
+    00 00 00 02               # max_count
+    00 02 00 04 00 02 00 08   # element ids
+    00 00 00 03 00 00 00 00 00 00 00 03   # *list[0] counts
+    00 61 00 62 00 00 00 00   # L"ab\\0" big-endian code units, pad
+    00 00 00 02 00 00 00 00 00 00 00 02   # *list[1] counts
+    00 63 00 00               # L"c\\0"
+""")
+
+be_case("be_uints", "UINTS",
+        lambda m: m.UINTS(a=0xFF, b=0xFFFF, c=0xFFFFFFFF, e=0x80000000, f=0xFFFFFFFE,
+                          d=0xFFFFFFFFFFFFFFFF), f"""
+    {COMMON_BE}
+    00 00 00 18 00 00 00 00
+    ff 00 ff ff               # a, pad, b
+    ff ff ff ff 80 00 00 00   # c, e
+    ff ff ff fe               # f
+    ff ff ff ff ff ff ff ff   # d
+""")
+
+be_case("be_fixed_arrays", "FIXED_ARRAYS",
+        lambda m: m.FIXED_ARRAYS(m=[[1, 2, 3], [4, 5, 6]], raw=b"\x01\x02\x03", tag=b"hi", l=[-1, 2]), f"""
+    {COMMON_BE}
+    00 00 00 20 00 00 00 00
+    00 01 00 02 00 03 00 04 00 05 00 06   # m, shorts swapped
+    01 02 03 68 69            # raw, tag: octets, not swapped
+    00 00 00                  # pad
+    ff ff ff ff 00 00 00 02   # l
+    00 00 00 00
+""")
