@@ -20,7 +20,7 @@ from typing import Any, Callable
 from midlpy import jsonmap
 from midlpy.runtime import mes as _mes
 from midlpy.runtime.errors import DecodeError, EncodeError, RpcError
-from midlpy.runtime.ndr import NdrReader, NdrWriter
+from midlpy.runtime.ndr import NdrReader, NdrWriter, _BigEndianReader
 
 __all__ = ["DumpError", "Mismatch", "TypeCodec", "find_type", "pickled_types", "decode",
            "decode_proc", "encode", "validate", "to_text", "value_from_json"]
@@ -131,7 +131,7 @@ def decode(codec: TypeCodec, data: bytes, *, raw: bool = False, base: int = 0,
 def decode_proc(module: types.ModuleType, proc: str, data: bytes, base: int = 0) -> Any:
     """The ``[out]`` values of a procedure pickle (what ``P(h)`` returns on a decoding
     handle)."""
-    from midlpy.runtime import MesDecodeBufferHandleCreate
+    from midlpy.runtime.mes import MesDecodeBufferHandleCreate
 
     fn = getattr(module, proc, None)
     if not callable(fn) or proc.startswith("_") or isinstance(fn, type):
@@ -202,15 +202,12 @@ class _Lenient(NdrReader):
         return super().fixed(f)
 
 
+class _LenientBE(_Lenient, _BigEndianReader):
+    """The same for a big-endian stream."""
+
+
 def _lenient_reader(buf: memoryview, big_endian: bool) -> _Lenient:
-    if not big_endian:
-        return _Lenient(buf)
-    from midlpy.runtime.ndr import _BigEndianReader
-
-    class _LenientBE(_Lenient, _BigEndianReader):  # type: ignore[misc]
-        pass
-
-    return _LenientBE(buf, True)
+    return _LenientBE(buf, True) if big_endian else _Lenient(buf)
 
 
 _ITEM = re.compile(r"(\d*)([a-zA-Z?])")
@@ -248,7 +245,7 @@ def _follow(value: Any, path: str) -> tuple[Any, str] | None:
 
 def _leaves(obj: Any, names: list[str], prefix: str, out: list[str]) -> None:
     """Field paths of the fixed-size values of ``obj``'s fields ``names``, in wire order."""
-    notes = {}
+    notes: dict[str, Any] = {}
     for klass in type(obj).__mro__:
         notes.update(getattr(klass, "__annotations__", {}))
     for name in names:

@@ -39,6 +39,8 @@ import typing
 import uuid
 from typing import Any
 
+from midlpy.runtime.ndr import ContextHandle
+
 __all__ = ["JsonMapError", "to_json", "from_json", "dumps", "loads"]
 
 
@@ -77,7 +79,7 @@ def to_json(value: Any) -> Any:
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, uuid.UUID):
         return str(value)
-    if hasattr(value, "attributes") and isinstance(getattr(value, "uuid", None), uuid.UUID):
+    if isinstance(value, ContextHandle):
         return {"attributes": value.attributes, "uuid": str(value.uuid)}
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
@@ -235,7 +237,7 @@ class _Builder:
                 raise JsonMapError(f"expected a GUID string, got {doc!r}", path) from None
         if dataclasses.is_dataclass(cls):
             return self.dataclass(doc, cls, path)
-        if cls.__name__ == "ContextHandle":
+        if issubclass(cls, ContextHandle):
             if not isinstance(doc, dict) or set(doc) - {"attributes", "uuid"}:
                 raise JsonMapError('a context handle is {"attributes": n, "uuid": "..."}', path)
             return cls(self.build(doc.get("attributes", 0), int, _join(path, "attributes")),

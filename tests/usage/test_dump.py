@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import types
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,8 @@ def logon(pac: types.ModuleType) -> dump.TypeCodec:
 
 
 @pytest.mark.parametrize("path", LOGON_INFO, ids=ids(LOGON_INFO))
-def test_json_round_trip_gives_back_the_windows_bytes(logon: dump.TypeCodec, path) -> None:
+def test_json_round_trip_gives_back_the_windows_bytes(logon: dump.TypeCodec,
+                                                      path: Path) -> None:
     data = path.read_bytes()
     value = dump.decode(logon, data)
     text = jsonmap.dumps(value)
@@ -33,7 +35,7 @@ def test_json_round_trip_gives_back_the_windows_bytes(logon: dump.TypeCodec, pat
 
 
 @pytest.mark.parametrize("path", LOGON_INFO, ids=ids(LOGON_INFO))
-def test_json_fields_match_the_samba_decode(logon: dump.TypeCodec, path) -> None:
+def test_json_fields_match_the_samba_decode(logon: dump.TypeCodec, path: Path) -> None:
     expected = json.loads(path.with_suffix(".json").read_text())["value"]
     doc = jsonmap.to_json(dump.decode(logon, path.read_bytes()))
     for name in ("UserId", "PrimaryGroupId", "GroupCount", "UserFlags", "SidCount",

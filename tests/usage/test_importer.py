@@ -6,7 +6,7 @@ import importlib
 import os
 import stat
 import sys
-
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Iterator
@@ -150,7 +150,7 @@ def test_an_unwritable_cache_compiles_in_memory_and_warns_once(
     if os.access(cache, os.W_OK):  # root ignores the mode: simulate the refusal
         def refuse(*args: object, **kw: object) -> None:
             raise PermissionError(13, "Permission denied")
-        monkeypatch.setattr(importer.tempfile, "mkstemp", refuse)
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
     try:
         with pytest.warns(RuntimeWarning, match="cannot write to the cache"):
             assert hasattr(midlpy.load(tiny), "TINY_Decode")
