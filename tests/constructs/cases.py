@@ -916,6 +916,18 @@ case("slist", "SLIST", lambda m: m.SLIST(n=2, list=["ab", "c"]), f"""
     63 00 00 00               # @52 L"c\0"
 """)
 
+case("emb_conf", "EMB_CONF", lambda m: m.EMB_CONF(x=1, pc=m.CONF(n=2, data=[5, 6]), y=2), f"""
+    {COMMON}
+    18 00 00 00 00 00 00 00
+    01 00 00 00               # @0  x, pad
+    00 00 02 00               # @4  id(pc)
+    02 00                     # @8  y
+    00 00                     # @10 pad to 4
+    02 00 00 00               # @12 *pc: max_count (with the referent, not hoisted into EMB_CONF)
+    02 00 00 00               # @16 pc->n
+    05 00 06 00               # @20 pc->data
+""")
+
 # ------------------------------------------------------------------ conversion hooks (hooks.idl)
 
 case("transmit_as", "XM_HOLDER", lambda m: m.XM_HOLDER(tag=1, p=(2, 3)), f"""

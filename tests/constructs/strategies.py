@@ -246,6 +246,7 @@ STRATEGIES: dict[str, Callable[[ModuleType], SI]] = {
     "NAMES": lambda m: st.builds(m.NAMES, names=st.lists(opt(wstr()), min_size=2, max_size=2)),
     "SLIST": lambda m: st.lists(opt(wstr(6)), max_size=4).map(lambda v: m.SLIST(n=len(v), list=v)),
     "FULL_MIXED": lambda m: st.builds(m.FULL_MIXED, a=opt(i32), b=opt(point(m))),
+    "EMB_CONF": lambda m: st.builds(m.EMB_CONF, x=i16, pc=opt(conf(m)), y=i16),
 }
 
 # hooks.idl: Python-side values as the hooks in cases.install_hooks define them.
