@@ -164,8 +164,7 @@ def _groups(data: bytes, pos: int, count: int, end: int) -> tuple[list, int]:
     if pos + 8 * count > end:
         raise FloorError("group array past the end")
     flat = struct.unpack_from("<%dI" % (2 * count), data, pos)
-    it = iter(flat)
-    return [GroupMembership(r, a) for r, a in zip(it, it)], pos + 8 * count
+    return list(map(GroupMembership, flat[0::2], flat[1::2])), pos + 8 * count
 
 
 def decode(buf: bytes) -> Optional[KerbValidationInfo]:
@@ -197,9 +196,22 @@ def decode(buf: bytes) -> Optional[KerbValidationInfo]:
     sid_count, p_extra, p_res_dom, res_count, p_res = f[55], f[56], f[57], f[58], f[59]
 
     # Deferred referents, in member order.
+    u32x3 = _U32x3.unpack_from
     for s in names:
         if s.Buffer:
-            pos = _string(data, pos, s, end)
+            # Inlined _string: the six name strings are most of the work.
+            pos = (pos + 3) & -4
+            if pos + 12 > end:
+                raise FloorError("string header past the end")
+            maxc, offset, actual = u32x3(data, pos)
+            pos += 12
+            if maxc != s.MaximumLength >> 1 or actual != s.Length >> 1 or offset or actual > maxc:
+                raise FloorError("string counts disagree with Length/MaximumLength")
+            nxt = pos + 2 * actual
+            if nxt > end:
+                raise FloorError("string data past the end")
+            s.Buffer = data[pos:nxt].decode("utf-16-le", "surrogatepass")
+            pos = nxt
         else:
             s.Buffer = None
     groups = None
