@@ -3,9 +3,9 @@
 The cache holds generated source, which is executed, so it lives in a per-user directory
 (``$XDG_CACHE_HOME/midlpy`` or ``~/.cache/midlpy``) created with mode 0700 and used only
 if it is owned by the current user and writable by nobody else. An entry is found by a
-key over midlpy's version, the options and the root IDL and ACF (contents, and whether
-the default ACF exists); it records the hash of every file the compiler read, and is
-used only while all of them are unchanged. ``MIDLPY_NO_CACHE=1`` turns the cache off.
+key over midlpy's version (and its compiler files' sizes and times), the options and
+the root IDL and ACF (contents, and whether the default ACF exists); it records the
+hash of every file the compiler read, and is used only while all of them are unchanged. ``MIDLPY_NO_CACHE=1`` turns the cache off.
 When it cannot be used (not writable, unsafe) modules are compiled in memory, with one
 warning per process.
 """
@@ -81,13 +81,33 @@ def _digest(path: str) -> str | None:
         return None
 
 
+_fingerprint: list[str] = []
+
+
+def _compiler_fingerprint() -> str:
+    """midlpy's version and the size and time of every compiler, grammar and template
+    file: a checkout whose generator changed without a version bump misses the cache."""
+    if not _fingerprint:
+        from midlpy import __version__
+        from midlpy._resources import resource_dir
+
+        here = Path(__file__).resolve().parent
+        stamps = []
+        for folder in (here / "compiler", resource_dir("grammars"), resource_dir("templates")):
+            for path in sorted(folder.rglob("*")):
+                if path.suffix in (".py", ".lark", ".j2"):
+                    st = path.stat()
+                    stamps.append(f"{path.relative_to(folder)}:{st.st_size}:{st.st_mtime_ns}")
+        _fingerprint.append(hashlib.sha256(
+            "\n".join([__version__, *stamps]).encode()).hexdigest())
+    return _fingerprint[0]
+
+
 def _key(idl: str, acf: str | None, include_dirs: Sequence[str],
          defines: Mapping[str, str | None]) -> str:
-    from midlpy import __version__
-
     default_acf = os.path.splitext(idl)[0] + ".acf"
     parts = {
-        "format": _FORMAT, "version": __version__, "python": sys.version_info[:2],
+        "format": _FORMAT, "compiler": _compiler_fingerprint(), "python": sys.version_info[:2],
         "idl": os.path.abspath(idl), "acf": os.path.abspath(acf) if acf else None,
         "include": [os.path.abspath(d) for d in include_dirs],
         "defines": sorted((k, v) for k, v in defines.items()),

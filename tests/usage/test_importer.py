@@ -116,6 +116,15 @@ def test_changed_acf_or_import_is_compiled_again(cache: Path, tiny: Path) -> Non
     assert len(entries(cache)) == 2  # same key as the decode-only entry: replaced
 
 
+def test_a_changed_compiler_misses_the_cache(cache: Path, tiny: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    midlpy.load(tiny)
+    monkeypatch.setattr(importer, "_fingerprint", ["another generator"])
+    monkeypatch.setattr(api, "compile_file", no_compiler)
+    with pytest.raises(AssertionError, match="compiled although"):
+        midlpy.load(tiny)
+
+
 def test_no_cache_when_turned_off(cache: Path, tiny: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MIDLPY_NO_CACHE", "1")
