@@ -474,11 +474,17 @@ class ModuleEmitter:
         c(f"if {ref}:")
         c.indent()
         if p.kind == FULL:
-            c(f"if {ref} in r.refs:")
-            c(f"    {target} = r.refs[{ref}]")
+            tag = _type_tag(p.target)
+            known = c.tmp("known")
+            c(f"{known} = r.refs.get({ref})")
+            c(f"if {known} is not None:")
+            c(f"    if {known}[0] != {tag!r}:")
+            c(f"        raise r.error(1783, f'full pointer id {{{ref}}} names a {{{known}[0]}}, "
+              f"not a {tag}')")
+            c(f"    {target} = {known}[1]")
             c("else:")
             c.indent()
-            self._dec_complete(c, p.target, target, names, register=ref)
+            self._dec_complete(c, p.target, target, names, register=ref, tag=tag)
             c.dedent()
         else:
             self._dec_complete(c, p.target, target, names)
@@ -487,7 +493,7 @@ class ModuleEmitter:
         c(f"    {target} = None")
 
     def _dec_complete(self, c: Code, t: WireType, var: str, owner_names: Callable[[str], str],
-                      register: str | None = None) -> None:
+                      register: str | None = None, tag: str = "") -> None:
         """Read a referent (or a top-level value) completely: counts, flat part, deferred."""
         recursive = self._is_recursive(t)
         if recursive:
@@ -495,7 +501,7 @@ class ModuleEmitter:
         if isinstance(t, StructRef) and self._simple_conformant(t.struct):
             self._dec_simple_conformant(c, t.struct, var)
             if register:
-                c(f"r.refs[{register}] = {var}")
+                c(f"r.refs[{register}] = ({tag!r}, {var})")
         elif isinstance(t, StructRef):
             s = t.struct
             args = "r"
@@ -505,19 +511,19 @@ class ModuleEmitter:
                 args += f", {mc}"
             c(f"{var} = {self.ref(s, '_dec')}({args})")
             if register:
-                c(f"r.refs[{register}] = {var}")
+                c(f"r.refs[{register}] = ({tag!r}, {var})")
             if s.has_deferred:
                 c(f"{self.ref(s, '_dec')}_deferred(r, {var})")
         elif isinstance(t, UnionRef):
             c(f"{var} = {self.ref(t.union, '_dec')}(r)")
             if register:
-                c(f"r.refs[{register}] = {var}")
+                c(f"r.refs[{register}] = ({tag!r}, {var})")
             if t.union.has_deferred:
                 c(f"{self.ref(t.union, '_dec')}_deferred(r, {var})")
         elif isinstance(t, Array):
             self._dec_array_complete(c, t, var, owner_names)
             if register:
-                c(f"r.refs[{register}] = {var}")
+                c(f"r.refs[{register}] = ({tag!r}, {var})")
         elif isinstance(t, Pointer):
             ref = c.tmp("ref")
             c(f"{ref} = r.u32()")
@@ -529,13 +535,13 @@ class ModuleEmitter:
                 c(f"if not {lo} <= {var} <= {hi}:")
                 c(f"    raise r.error(1734, f'value {{{var}}} is outside [range({lo}, {hi})]')")
             if register:
-                c(f"r.refs[{register}] = {var}")
+                c(f"r.refs[{register}] = ({tag!r}, {var})")
         elif isinstance(t, EnumRef):
             m = "enum32" if t.enum.v1 else "enum16"
             c(f"{var} = r.{m}()")
             c(f"{var} = {self.conv(t.enum)}({var}, {var})")
             if register:
-                c(f"r.refs[{register}] = {var}")
+                c(f"r.refs[{register}] = ({tag!r}, {var})")
         elif isinstance(t, ContextHandle):
             c(f"{var} = r.context_handle()")
         elif isinstance(t, Convert):
@@ -553,8 +559,16 @@ class ModuleEmitter:
             c(f"{var} = r.counted_wchars({size}, {length})")
             return
         if a.string and a.conformant:
-            fn = "string_w" if _is_wide(a.element) else "string_c"
-            c(f"{var} = r.{fn}()")
+            if size is None:
+                c(f"{var} = r.{'string_w' if _is_wide(a.element) else 'string_c'}()")
+                return
+            mc = c.tmp("mc")
+            c(f"{mc} = r.conformance()")
+            c(f"if {mc} != {size}:")
+            c(f"    raise r.error(1734, f'string max count {{{mc}}} disagrees with its size "
+              f"{{{size}}}')")
+            fn = "varying_string_w" if _is_wide(a.element) else "varying_string_c"
+            c(f"{var} = r.{fn}({mc})")
             return
         if a.conformant:
             mc = c.tmp("mc")
@@ -631,7 +645,7 @@ class ModuleEmitter:
         n = c.tmp("n")
         c(f"{n} = len({items})")
         c(f"if {n} != {size}:")
-        c(f"    _support.check_len({n}, {size}, 'size_is')")
+        c(f"    _support.check_len({n}, {size}, {'size_is of ' + arr_field.name!r})")
         c(f"w.fixed({fx}, {n}, {', '.join(values)})")
         c(f"w.prim_array({arr.element.code!r}, {items})")  # type: ignore[union-attr]
 
@@ -1092,12 +1106,15 @@ class ModuleEmitter:
             c(f"if {x} is not None:")
             c(f"    w.unique({slot})")
         c.indent()
-        self._enc_complete(c, p.target, x, names)
+        self._enc_complete(c, p.target, x, names, through_full=p.kind == FULL)
         c.dedent()
 
-    def _enc_complete(self, c: Code, t: WireType, x: str, names: Callable[[str], str]) -> None:
-        """Write a referent (or top-level value) completely."""
-        recursive = self._is_recursive(t)
+    def _enc_complete(self, c: Code, t: WireType, x: str, names: Callable[[str], str],
+                      through_full: bool = False) -> None:
+        """Write a referent (or top-level value) completely. Behind a unique or ref
+        pointer an object met again on the current path is a cycle NDR cannot express;
+        behind a full pointer the id table already stops the recursion."""
+        recursive = self._is_recursive(t) and not through_full
         if recursive:
             c(f"if id({x}) in w.active:")
             c("    raise _support.bad_value('cycle through unique pointers')")
@@ -1323,6 +1340,23 @@ class ModuleEmitter:
         c(f"except {_ENCODE_ERRORS} as e:")
         c(f"    raise _support.encode_failure(e).push({type_name!r}) from None")
         return c.text()
+
+
+def _type_tag(t: WireType) -> str:
+    """What a full pointer's referent is, for checking ids reused across types."""
+    if isinstance(t, StructRef):
+        return t.struct.idl_name
+    if isinstance(t, UnionRef):
+        return t.union.idl_name
+    if isinstance(t, EnumRef):
+        return t.enum.idl_name
+    if isinstance(t, Prim):
+        return t.name
+    if isinstance(t, Array):
+        return "array of " + _type_tag(t.element)
+    if isinstance(t, Pointer):
+        return "pointer to " + _type_tag(t.target)
+    return type(t).__name__
 
 
 def _row_size(spec: Inline) -> int:

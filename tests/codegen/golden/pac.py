@@ -670,7 +670,7 @@ def _enc_DOMAIN_GROUP_MEMBERSHIP_deferred(w, v, s):
             w.unique(s[0])
             n2 = len(x1.SubAuthority)
             if n2 != x1.SubAuthorityCount:
-                _support.check_len(n2, x1.SubAuthorityCount, 'size_is')
+                _support.check_len(n2, x1.SubAuthorityCount, 'size_is of SubAuthority')
             w.fixed(_F7, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
             w.prim_array('I', x1.SubAuthority)
         _f = 'GroupIds'
@@ -746,7 +746,7 @@ def _enc_KERB_SID_AND_ATTRIBUTES_deferred(w, v, s):
             w.unique(s[0])
             n2 = len(x1.SubAuthority)
             if n2 != x1.SubAuthorityCount:
-                _support.check_len(n2, x1.SubAuthorityCount, 'size_is')
+                _support.check_len(n2, x1.SubAuthorityCount, 'size_is of SubAuthority')
             w.fixed(_F7, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
             w.prim_array('I', x1.SubAuthority)
     except _EncodeError as e:
@@ -953,7 +953,7 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
             w.unique(s[9])
             n14 = len(x13.SubAuthority)
             if n14 != x13.SubAuthorityCount:
-                _support.check_len(n14, x13.SubAuthorityCount, 'size_is')
+                _support.check_len(n14, x13.SubAuthorityCount, 'size_is of SubAuthority')
             w.fixed(_F7, n14, x13.Revision, x13.SubAuthorityCount, _ndr.exact_bytes(x13.IdentifierAuthority.Value, 6))
             w.prim_array('I', x13.SubAuthority)
         _f = 'ExtraSids'
@@ -976,7 +976,7 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
                         w.unique(s23[0])
                         n25 = len(x24.SubAuthority)
                         if n25 != x24.SubAuthorityCount:
-                            _support.check_len(n25, x24.SubAuthorityCount, 'size_is')
+                            _support.check_len(n25, x24.SubAuthorityCount, 'size_is of SubAuthority')
                         w.fixed(_F7, n25, x24.Revision, x24.SubAuthorityCount, _ndr.exact_bytes(x24.IdentifierAuthority.Value, 6))
                         w.prim_array('I', x24.SubAuthority)
             except _EncodeError as e:
@@ -987,7 +987,7 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
             w.unique(s[11])
             n27 = len(x26.SubAuthority)
             if n27 != x26.SubAuthorityCount:
-                _support.check_len(n27, x26.SubAuthorityCount, 'size_is')
+                _support.check_len(n27, x26.SubAuthorityCount, 'size_is of SubAuthority')
             w.fixed(_F7, n27, x26.Revision, x26.SubAuthorityCount, _ndr.exact_bytes(x26.IdentifierAuthority.Value, 6))
             w.prim_array('I', x26.SubAuthority)
         _f = 'ResourceGroupIds'
@@ -1390,7 +1390,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
             w.unique(s[0])
             n2 = len(x1.SubAuthority)
             if n2 != x1.SubAuthorityCount:
-                _support.check_len(n2, x1.SubAuthorityCount, 'size_is')
+                _support.check_len(n2, x1.SubAuthorityCount, 'size_is of SubAuthority')
             w.fixed(_F7, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
             w.prim_array('I', x1.SubAuthority)
         _f = 'AccountGroupIds'
@@ -1424,7 +1424,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
                         w.unique(s15[0])
                         n17 = len(x16.SubAuthority)
                         if n17 != x16.SubAuthorityCount:
-                            _support.check_len(n17, x16.SubAuthorityCount, 'size_is')
+                            _support.check_len(n17, x16.SubAuthorityCount, 'size_is of SubAuthority')
                         w.fixed(_F7, n17, x16.Revision, x16.SubAuthorityCount, _ndr.exact_bytes(x16.IdentifierAuthority.Value, 6))
                         w.prim_array('I', x16.SubAuthority)
             except _EncodeError as e:
@@ -1449,7 +1449,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
                         w.unique(s26[0])
                         n28 = len(x27.SubAuthority)
                         if n28 != x27.SubAuthorityCount:
-                            _support.check_len(n28, x27.SubAuthorityCount, 'size_is')
+                            _support.check_len(n28, x27.SubAuthorityCount, 'size_is of SubAuthority')
                         w.fixed(_F7, n28, x27.Revision, x27.SubAuthorityCount, _ndr.exact_bytes(x27.IdentifierAuthority.Value, 6))
                         w.prim_array('I', x27.SubAuthority)
                     _f = 'GroupIds'
