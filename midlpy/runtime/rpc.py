@@ -304,8 +304,15 @@ class Dispatcher:
             for c, entry in bound.items():
                 ins[c.in_pos] = entry.obj  # type: ignore[index]
             outs = _as_list(self._invoke(proc, ins), proc.n_out, proc.name)
-            self._contexts_out(assoc, proc, bound, outs)
-            return _marshal(proc.enc_out, outs)
+            created = self._contexts_out(assoc, proc, bound, outs)
+            try:
+                return _marshal(proc.enc_out, outs)
+            except RpcError:
+                for entry in created:  # the client will never see them: undo at once
+                    entry.closed = True
+                    assoc.table.remove(entry)
+                    assoc._rundown(entry.rundown, entry.obj)
+                raise
         finally:
             for entry, exclusive in reversed(held):
                 if exclusive:
@@ -323,9 +330,10 @@ class Dispatcher:
             raise RpcError(RPC_S_CALL_FAILED, f"{proc.name} failed on the server") from exc
 
     def _contexts_out(self, assoc: Association, proc: Proc,
-                      bound: dict[CtxParam, ContextEntry], outs: list[Any]) -> None:
+                      bound: dict[CtxParam, ContextEntry], outs: list[Any]) -> list[ContextEntry]:
         """Turn the context-handle objects the implementation returned into tokens:
-        create, keep, or (``[in, out]`` returning None) destroy."""
+        create, keep, or (``[in, out]`` returning None) destroy. Returns the new entries."""
+        created: list[ContextEntry] = []
         for c in proc.ctx:
             if c.out_pos is None:
                 continue
@@ -347,7 +355,9 @@ class Dispatcher:
                 if new is None:  # the client went away during the call
                     assoc._rundown(rundown, value)
                     raise RpcError(RPC_S_CALL_FAILED, "the association closed during the call")
+                created.append(new)
                 outs[c.out_pos] = new.token
+        return created
 
 
 # ------------------------------------------------------------------------- client side

@@ -114,6 +114,10 @@ class Probe:
     def OpenRaw(self, tag: int) -> Obj:
         return self._new("Raw", tag)
 
+    def OpenChecked(self, tag: int) -> tuple[Obj, Any]:
+        """Tag 1 returns a status that cannot be marshalled (a str)."""
+        return self._new("Excl", 0), "bad" if tag == 1 else 0
+
     def Write(self, h: Obj, tag: int) -> int:
         self._run("Write", [h], tag)
         return h.tag

@@ -179,6 +179,20 @@ def test_a_handle_created_after_the_client_left_is_run_down_at_once() -> None:
     assert [(x.tag, x.rundowns) for x in probe.rundown_log] == [(40, 1)]
 
 
+def test_a_handle_whose_response_cannot_be_sent_is_run_down_at_once() -> None:
+    probe = Probe()
+    client, t = connect(alpha().AlphaServer(probe))
+    h, status = client.OpenChecked(0)
+    assert status == 0 and client.Write(h, 1) == 0
+    with pytest.raises(rpc.RpcError) as err:
+        client.OpenChecked(1)
+    assert err.value.status == errors.RPC_S_INVALID_ARG
+    assert [(x.kind, x.rundowns) for x in probe.rundown_log] == [("Excl", 1)]
+    assert len(t.association.table) == 1  # only the first one
+    t.close()
+    assert [x.rundowns for x in probe.created] == [1, 1]
+
+
 class _BadRundown(Probe):
     def H_EXCL_rundown(self, o: object) -> None:
         raise RuntimeError("rundown failed")
