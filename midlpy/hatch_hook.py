@@ -15,6 +15,8 @@ In the project's ``pyproject.toml``::
 Each IDL file becomes ``<output>/<stem>.py`` in the wheel (and ``<output>/<name>.py`` for
 each IDL file it imports). ``<stem>.acf`` beside the IDL is used when no ``acf`` is
 given, as on the command line. The sdist keeps the IDL sources and generates nothing.
+An editable install generates nothing either (the package is imported from the source
+tree): there, run ``midlpy compile`` into the package folder or use the import hook.
 Hatchling finds this hook through midlpy's ``hatch`` entry point.
 """
 
@@ -39,13 +41,14 @@ class MidlpyBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     PLUGIN_NAME = "midlpy"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel":
+        if self.target_name != "wheel" or version == "editable":
+            # An editable install imports the package from the source tree, where files
+            # put into the wheel are never seen; see the module docstring.
             return
         jobs = _jobs(self.config, self.root)
         self._outdir = tempfile.mkdtemp(prefix="midlpy-hatch-")
         from midlpy.compiler.api import compile_file
 
-        key = "force_include_editable" if version == "editable" else "force_include"
         for idl, acf, output in jobs:
             result = compile_file(idl, acf=acf, include_dirs=self._list("include-dirs"),
                                   defines=_defines(self.config.get("defines", {})),
@@ -58,7 +61,7 @@ class MidlpyBuildHook(BuildHookInterface):  # type: ignore[type-arg]
                 os.makedirs(os.path.dirname(local), exist_ok=True)
                 with open(local, "w", encoding="utf-8", newline="\n") as fh:
                     fh.write(gen.text)
-                build_data.setdefault(key, {})[local] = f"{output}/{gen.path}"
+                build_data["force_include"][local] = f"{output}/{gen.path}"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         outdir = getattr(self, "_outdir", None)
