@@ -85,8 +85,8 @@ def main(argv: list[str]) -> int:
     print(f"groups ({info.GroupCount}):", ", ".join(str(g.RelativeId) for g in info.GroupIds or []))
     if info.ExtraSids:
         print(f"extra SIDs ({info.SidCount}):")
-        for e in info.ExtraSids:
-            print(f"  {sid(e.Sid)}  attributes {e.Attributes:#x}")
+        for extra in info.ExtraSids:
+            print(f"  {sid(extra.Sid)}  attributes {extra.Attributes:#x}")
     if info.ResourceGroupIds:
         print(f"resource groups in {sid(info.ResourceGroupDomainSid)}:",
               ", ".join(str(g.RelativeId) for g in info.ResourceGroupIds))

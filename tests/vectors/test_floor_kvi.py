@@ -18,6 +18,7 @@ from tests.vectors.canon import VECTORS, load_json, sid_string
 
 _spec = importlib.util.spec_from_file_location(
     "floor_kvi", Path(__file__).resolve().parents[1] / "bench" / "floor_kvi.py")
+assert _spec is not None and _spec.loader is not None
 floor = importlib.util.module_from_spec(_spec)
 sys.modules["floor_kvi"] = floor      # dataclasses look their module up
 _spec.loader.exec_module(floor)

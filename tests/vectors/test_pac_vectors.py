@@ -114,7 +114,8 @@ def test_pac_containers(pac, path: Path):
         assert encode(pac, typename, value) == buf.data
     cut = path.with_name(path.stem + ".logon_info.bin")
     if cut.exists():
-        assert parsed.first(1).data == cut.read_bytes()
+        logon = parsed.first(1)
+        assert logon is not None and logon.data == cut.read_bytes()
 
 
 def test_null_logon_info_pointer(pac):
