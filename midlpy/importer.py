@@ -7,7 +7,7 @@ key over midlpy's version (and its compiler files' sizes and times), the options
 the root IDL and ACF (contents, and whether the default ACF exists); it records the
 hash of every file the compiler read, and is used only while all of them are unchanged. ``MIDLPY_NO_CACHE=1`` turns the cache off.
 When it cannot be used (not writable, unsafe) modules are compiled in memory, with one
-warning per process.
+warning per process. Entries unused for 60 days are removed when a new one is written.
 """
 
 from __future__ import annotations
@@ -129,6 +129,10 @@ def _read_entry(directory: Path, key: str) -> list[tuple[str, str, str]] | None:
         for name, digest in entry["inputs"].items():
             if _digest(name) != digest:
                 return None
+        try:
+            os.utime(path)  # recently used: kept by _prune
+        except OSError:
+            pass
         return [(f["path"], f["module_name"], f["text"]) for f in entry["files"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # missing, unreadable or damaged: compile again
@@ -152,10 +156,28 @@ def _write_entry(directory: Path, key: str, inputs: dict[str, str],
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, directory / f"{key}.json")  # atomic: readers see all or nothing
+        _prune(directory)
     except OSError as e:
         _warn(f"cannot write to the cache directory {directory}: {e.strerror}")
         try:
             os.unlink(tmp)
+        except OSError:
+            pass
+
+
+_MAX_AGE = 60 * 86400  # entries unused this long are removed when another is written
+
+
+def _prune(directory: Path) -> None:
+    """Remove entries not used for ``_MAX_AGE`` and temporary files a crash left behind."""
+    import time
+
+    now = time.time()
+    for path in directory.iterdir():
+        try:
+            limit = 86400 if path.name.startswith(".tmp-") else _MAX_AGE
+            if path.suffix == ".json" and now - os.lstat(path).st_mtime > limit:
+                path.unlink()
         except OSError:
             pass
 

@@ -125,6 +125,24 @@ def test_a_changed_compiler_misses_the_cache(cache: Path, tiny: Path,
         midlpy.load(tiny)
 
 
+def test_old_entries_are_pruned_used_ones_kept(cache: Path, tiny: Path) -> None:
+    midlpy.load(tiny)
+    (used,) = entries(cache)
+    old = cache / ("0" * 64 + ".json")
+    old.write_text("{}")
+    leftover = cache / ".tmp-crashed.json"
+    leftover.write_text("")
+    long_ago = 1_000_000_000
+    for p in (used, old, leftover):
+        os.utime(p, (long_ago, long_ago))
+    midlpy.load(tiny)  # a hit: marks the entry used
+    assert used.stat().st_mtime > long_ago
+    (tiny.parent / "tiny.acf").write_text(TINY_ACF % "decode")
+    midlpy.load(tiny)  # a new entry is written: stale files go
+    assert used.exists() and not old.exists() and not leftover.exists()
+    assert len(entries(cache)) == 2
+
+
 def test_no_cache_when_turned_off(cache: Path, tiny: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MIDLPY_NO_CACHE", "1")
