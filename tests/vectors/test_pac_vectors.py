@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from midlpy.runtime import MesDecodeBufferHandleCreate, MesEncodeDynBufferHandleCreate
+from midlpy.runtime import EncodeError, MesDecodeBufferHandleCreate, MesEncodeDynBufferHandleCreate
 from tests.helpers import ROOT, load_idl
 from tests.vectors import canon, referents
 from tests.vectors.canon import VECTORS, load_json
@@ -124,3 +124,29 @@ def test_null_logon_info_pointer(pac):
     data = bytes.fromhex("01100800cccccccc" "0800000000000000" "0000000000000000")
     assert decode(pac, "PKERB_VALIDATION_INFO", data) is None
     assert encode(pac, "PKERB_VALIDATION_INFO", None) == data
+
+
+W2K12 = VECTORS / "real/samba_torture_w2k12_admin.logon_info.bin"
+
+
+def _broken(value, field_path: str, new):
+    *parents, last = field_path.split(".")
+    target = value
+    for p in parents:
+        target = getattr(target, p)
+    setattr(target, last, new)
+    return value
+
+
+@pytest.mark.parametrize("field_path,new,where", [
+    ("GroupCount", 6, "KERB_VALIDATION_INFO.GroupIds"),                 # size_is disagrees
+    ("EffectiveName.Length", 4, "KERB_VALIDATION_INFO.EffectiveName.Buffer"),  # length_is
+    ("LogonDomainId.SubAuthorityCount", 9, "KERB_VALIDATION_INFO.LogonDomainId"),
+    ("UserId", -1, "KERB_VALIDATION_INFO.UserId"),                      # out of range for ULONG
+    ("UserId", "500", "KERB_VALIDATION_INFO.UserId"),                   # not an integer
+])
+def test_encode_error_names_the_bad_field(pac, field_path, new, where):
+    value = _broken(decode(pac, "PKERB_VALIDATION_INFO", W2K12.read_bytes()), field_path, new)
+    with pytest.raises(EncodeError) as info:
+        encode(pac, "PKERB_VALIDATION_INFO", value)
+    assert where in str(info.value)
