@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from midlpy.runtime import MesDecodeBufferHandleCreate, RpcError
+from midlpy.runtime import DecodeError, MesDecodeBufferHandleCreate, RpcError
 from tests.helpers import ROOT, load_idl
 from tests.vectors.canon import VECTORS
 
@@ -74,3 +74,19 @@ def test_random_damage(mods, module, typename, name):
         except RpcError:
             failures += 1
     assert failures > 0   # the damage reached things the decoder checks
+
+
+def test_decode_errors_carry_the_field_path(mods):
+    # samba_torture_w2k12_admin: the flat KERB_VALIDATION_INFO ends at 236,
+    # then the six name strings (13 characters, then five empty ones), so the
+    # GroupIds conformance (5) is at buffer offset 336 (checked below).
+    data = (VECTORS / "real/samba_torture_w2k12_admin.logon_info.bin").read_bytes()
+    assert data[336:340] == (5).to_bytes(4, "little")
+    wrong_count = bytearray(data)
+    wrong_count[336] = 6
+    cut = bytearray(data[:368])                  # stream ends inside GroupIds
+    cut[8:12] = (368 - 16).to_bytes(4, "little")
+    for damaged in (wrong_count, cut):
+        with pytest.raises(DecodeError) as info:
+            _decode(mods["pac"], "PKERB_VALIDATION_INFO", bytes(damaged))
+        assert "KERB_VALIDATION_INFO.GroupIds" in str(info.value)
