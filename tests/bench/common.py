@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parents[1]
 VECTORS = ROOT / "tests" / "data" / "vectors"
-PAC_IDL = ROOT / "examples" / "pac" / "pac.idl"
+# MIDLPY_BENCH_PAC: another copy of the PAC IDL to measure (a variant being tried)
+PAC_IDL = Path(os.environ.get("MIDLPY_BENCH_PAC") or ROOT / "examples" / "pac" / "pac.idl")
 DRS_IDL = ROOT / "examples" / "drs" / "drs.idl"
 BULK_IDL = BENCH / "bulk.idl"
 

@@ -42,9 +42,10 @@ def main(argv: list[str]) -> int:
         imp = "not installed"
     print(f"midlpy {midlpy.__version__}, Python {platform.python_version()} "
           f"({platform.python_implementation()}), {platform.machine()}, impacket {imp}")
-    print("Times are medians over interleaved rounds (+-: max-min spread in % of the median).")
+    print("Times are CPU time (process_time), medians over interleaved rounds "
+          "(+-: max-min spread in % of the median).")
     rep = harness.Report()
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()  # wall clock: how long the run took
     for part in PARTS:
         if args.only and part.__name__ not in args.only:
             continue
