@@ -135,15 +135,18 @@ class _Builder:
         self.hints: dict[type, dict[str, Any]] = {}
 
     def fields_of(self, cls: type) -> dict[str, Any]:
+        """The field types of a generated dataclass. Its annotations are evaluated in
+        the module's namespace only: a field may be named like a builtin (``list``)
+        that other annotations use, which class-scope evaluation would shadow."""
         if cls not in self.hints:
             module = sys.modules.get(cls.__module__)
             globalns = dict(vars(module)) if module else {}
             globalns.update(self.namespace)
-            try:
-                self.hints[cls] = typing.get_type_hints(cls, globalns=globalns)
-            except Exception as e:  # noqa: BLE001
-                raise JsonMapError(f"cannot resolve the field types of {cls.__name__}: {e}",
-                                   "") from None
+            hints: dict[str, Any] = {}
+            for klass in reversed(cls.__mro__):
+                for name, note in getattr(klass, "__annotations__", {}).items():
+                    hints[name] = _eval(note, globalns) if isinstance(note, str) else note
+            self.hints[cls] = hints
         return self.hints[cls]
 
     def build(self, doc: Any, hint: Any, path: str) -> Any:
