@@ -104,3 +104,45 @@ def test_claims_buffer_inside_windows_pac(pac):
         == (0x2DB, 4, 0x590)
     assert len(meta.ClaimsSet) == 0x2DB and meta.ReservedField is None
     assert encode(pac, "PCLAIMS_SET_METADATA", meta) == buf.data
+
+
+# A CLAIMS_SET written out by hand from the NDR rules: a BOOLEAN claim (the
+# one claim type no vector has), a claim whose type has no arm (the empty
+# [default] arm: only the discriminant is sent) and a non-NULL ReservedField.
+# As in the Windows vectors, the 16-bit discriminant follows Type unaligned
+# and the arm is aligned to 4; ids are numbered in referent order.
+HAND_CLAIMS_SET = bytes.fromhex(
+    "01100800cccccccc" "7800000000000000"
+    "00000200"                          # top-level pointer
+    "01000000" "04000200"               # ulClaimsArrayCount 1, ClaimsArrays
+    "0000" "0000" "03000000" "18000200"  # usReservedType, pad, ulReservedFieldSize 3, ReservedField
+    "01000000"                          # ClaimsArrays: max count 1
+    "0200" "0000" "02000000" "08000200"  # CERTIFICATE source, pad, 2 claims, ClaimEntries
+    "02000000"                          # ClaimEntries: max count 2
+    "0c000200" "0600" "0600" "01000000" "10000200"   # Id, Type BOOLEAN, switch 6, ValueCount 1, BooleanValues
+    "14000200" "0500" "0500"            # Id, Type 5, switch 5 (default arm: nothing)
+    "02000000" "00000000" "02000000" "6200" "0000"   # Id "b"
+    "01000000" "0100000000000000"       # BooleanValues [1]
+    "02000000" "00000000" "02000000" "7800" "0000"   # Id "x"
+    "03000000" "010203" "00"            # ReservedField, pad to 8
+)
+
+
+def _hand_claims_set(m):
+    return m.CLAIMS_SET(
+        ulClaimsArrayCount=1,
+        ClaimsArrays=[m.CLAIMS_ARRAY(
+            usClaimsSourceType=m.CLAIMS_SOURCE_TYPE.CLAIMS_SOURCE_TYPE_CERTIFICATE, ulClaimsCount=2,
+            ClaimEntries=[
+                m.CLAIM_ENTRY(Id="b", Type=m.CLAIM_TYPE.CLAIM_TYPE_BOOLEAN, Values=m.CLAIM_ENTRY_Values(
+                    switch=6, Boolean=m.CLAIM_ENTRY_Values_Boolean(ValueCount=1, BooleanValues=[1]))),
+                m.CLAIM_ENTRY(Id="x", Type=5, Values=m.CLAIM_ENTRY_Values(switch=5)),
+            ])],
+        usReservedType=0, ulReservedFieldSize=3, ReservedField=b"\x01\x02\x03")
+
+
+def test_hand_derived_claims_set(pac):
+    assert encode(pac, "PCLAIMS_SET", _hand_claims_set(pac)) == HAND_CLAIMS_SET
+    decoded = decode(pac, "PCLAIMS_SET", HAND_CLAIMS_SET)
+    assert decoded == _hand_claims_set(pac)
+    assert decoded.ClaimsArrays[0].ClaimEntries[1].Type == 5
