@@ -1,10 +1,13 @@
 """Where the time of the generated codecs goes: a tool for whoever optimises them.
 
-    python tests/bench/profile_codecs.py [--cprofile] [--only kvi|bulk|micro]
+    python tests/bench/profile_codecs.py [--cprofile] [--only kvi|sections|bulk|micro]
 
-Three views, all in CPU time:
+Four views, in CPU time except the second:
 - a breakdown of one call into nested layers (public API -> envelope -> NDR body
   -> flat part), each layer timed on its own, interleaved with the floor;
+- the logon-info deferred reader and writer, field by field: the generated
+  function is recompiled with a clock reading at each ``_f = ...`` marker
+  (perf_counter_ns, median of 3000 calls, the clock's own cost subtracted);
 - micro-costs of the constructs generated code is made of (dataclass
   construction, a runtime method call against an inlined ``unpack_from``, the
   ``_f = ...`` field markers, UTF-16 decoding routes);
@@ -256,6 +259,89 @@ def arrays(pac) -> None:
         rounds=7, budget=0.01), "w.prim_array('I', subs)")
 
 
+def _instrument(text: str, fname: str, namespace: dict, log: list):
+    """``fname`` from generated ``text`` with a clock reading before every top-level
+    ``_f = '...'`` field marker and at the end of its ``try`` body: line-level timing
+    by hand, at the granularity of fields."""
+    import ast
+    import re
+    import time
+
+    tree = ast.parse(text)
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == fname)
+    lines = ast.get_source_segment(text, node).splitlines()
+    marks = [(i, m) for i, ln in enumerate(lines) if (m := re.match(r"( +)_f = '(.*)'$", ln))]
+    indent = min(len(m.group(1)) for _, m in marks)
+    out = []
+    for i, ln in enumerate(lines):
+        m = re.match(r"( +)_f = '(.*)'$", ln)
+        if m and len(m.group(1)) == indent:
+            out.append(f"{m.group(1)}_mark({m.group(2)!r})")
+        if re.match(rf" {{{indent - 4}}}except ", ln) and not any(
+                o.strip().startswith("_mark(None)") for o in out):
+            out.append(" " * indent + "_mark(None)")
+        out.append(ln)
+    clock = time.perf_counter_ns
+
+    def _mark(name, _log=log, _clock=clock):
+        _log.append((name, _clock()))
+    ns = dict(namespace, _mark=_mark)
+    exec(compile("\n".join(out), f"<instrumented {fname}>", "exec"), ns)
+    return ns[fname]
+
+
+def sections() -> None:
+    """Per-field cost of the logon-info deferred readers and writers."""
+    import statistics
+
+    from midlpy.compiler.api import compile_file
+
+    res = compile_file(str(common.PAC_IDL))
+    pac = common.load(common.PAC_IDL)
+    if not res.ok or isinstance(pac, str):
+        return
+    text = res.files[-1].text
+    for size in ("g10", "g300"):
+        data = common.vector(f"logon_info_{size}")
+        value = pac.PKERB_VALIDATION_INFO_Decode(MesDecodeBufferHandleCreate(data))
+        for fname, call in (
+                ("_dec_KERB_VALIDATION_INFO_deferred",
+                 lambda: pac.PKERB_VALIDATION_INFO_Decode(MesDecodeBufferHandleCreate(data))),
+                ("_enc_KERB_VALIDATION_INFO_deferred",
+                 lambda: pac.PKERB_VALIDATION_INFO_Encode(MesEncodeDynBufferHandleCreate(), value))):
+            if fname not in pac.__dict__:
+                continue
+            log: list = []
+            original = pac.__dict__[fname]
+            pac.__dict__[fname] = _instrument(text, fname, pac.__dict__, log)
+            per: dict = {}
+            try:
+                for _ in range(3000):
+                    log.clear()
+                    call()
+                    for (name, t0), (_, t1) in zip(log, log[1:]):
+                        per.setdefault(name, []).append(t1 - t0)
+            finally:
+                pac.__dict__[fname] = original
+            log.clear()
+            for _ in range(3000):  # the cost of one reading, subtracted below
+                pac.__dict__  # noqa: B018
+            empty = []
+            mark = _instrument("def f():\n    try:\n        _f = 'a'\n    except E:\n        pass\n",
+                               "f", {}, log)
+            for _ in range(3000):
+                log.clear()
+                mark()
+                empty.append(log[1][1] - log[0][1])
+            base = min(empty)
+            total = sum(statistics.median(v) - base for v in per.values())
+            print(f"\n== {fname}, logon info {size}: median ns per field "
+                  f"(total {total / 1000:.1f} us; clock overhead {base} ns subtracted)")
+            for name, v in per.items():
+                t = statistics.median(v) - base
+                print(f"    {name:<28} {t:8.0f} ns  {t / total * 100:4.0f}%")
+
+
 def cprofile() -> None:
     pac = common.load(common.PAC_IDL)
     for size in ("g10", "g300"):
@@ -284,9 +370,9 @@ def cprofile() -> None:
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cprofile", action="store_true")
-    ap.add_argument("--only", choices=["kvi", "bulk", "micro"])
+    ap.add_argument("--only", choices=["kvi", "sections", "bulk", "micro"])
     args = ap.parse_args(argv)
-    for name, fn in (("kvi", kvi), ("bulk", bulk), ("micro", micro)):
+    for name, fn in (("kvi", kvi), ("sections", sections), ("bulk", bulk), ("micro", micro)):
         if args.only in (None, name):
             fn()
     if args.cprofile:
