@@ -27,5 +27,18 @@ from .mes import (
     MesInqProcEncodingId,
 )
 
+from . import errors as _errors
+
 #: Version of the ABI generated code calls (docs/internals.md); generated modules check it.
 API_LEVEL = 1
+
+__all__ = [
+    "API_LEVEL", "RpcError", "DecodeError", "EncodeError", "RpcSsDontSerializeContext",
+    "MES_DECODE", "MES_DYNAMIC_BUFFER_HANDLE", "MES_ENCODE", "MES_ENCODE_NDR64",
+    "MES_FIXED_BUFFER_HANDLE", "MES_INCREMENTAL_HANDLE", "MesHandle",
+    "MesBufferHandleReset", "MesDecodeBufferHandleCreate", "MesDecodeIncrementalHandleCreate",
+    "MesEncodeDynBufferHandleCreate", "MesEncodeFixedBufferHandleCreate",
+    "MesEncodeIncrementalHandleCreate", "MesHandleFree", "MesIncrementalHandleReset",
+    "MesInqProcEncodingId",
+]
+__all__ += _errors.__all__

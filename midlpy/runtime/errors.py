@@ -79,8 +79,10 @@ class _PathError(RpcError):
         self._rpath: list[str] = []
 
     def push(self, name: str) -> "_PathError":
-        """Prepend a field or type name to the path; returns self."""
-        self._rpath.append(name)
+        """Prepend a field or type name (or a dotted member path) to the path; returns self.
+        An empty name adds nothing."""
+        if name:
+            self._rpath.append(name)
         return self
 
     def push_index(self, index: int) -> "_PathError":

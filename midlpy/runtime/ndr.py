@@ -56,10 +56,13 @@ class Fixed:
     ``pair`` holds the little- and big-endian ``Struct``; ``NdrReader.order`` indexes it.
     """
 
-    __slots__ = ("fmt", "le", "be", "pair", "size", "align")
+    __slots__ = ("fmt", "le", "be", "pair", "size", "align", "names")
 
-    def __init__(self, fmt: str, align: int | None = None) -> None:
+    def __init__(self, fmt: str, align: int | None = None,
+                 names: tuple[str, ...] | None = None) -> None:
         self.fmt = fmt
+        #: one member path per packed item, so an error can name the culprit
+        self.names = names
         self.le = struct.Struct("<" + fmt)
         self.be = struct.Struct(">" + fmt)
         self.pair = (self.le, self.be)
@@ -70,6 +73,47 @@ class Fixed:
 
     def __repr__(self) -> str:
         return f"Fixed({self.fmt!r}, align={self.align})"
+
+    def items(self) -> list[tuple[int, str]]:
+        """(offset, struct code) of every packed item (padding excluded)."""
+        out: list[tuple[int, str]] = []
+        off = 0
+        count = ""
+        for ch in self.fmt:
+            if ch.isdigit():
+                count += ch
+                continue
+            code = (count + ch) if ch == "s" else ch
+            n = int(count or 1)
+            count = ""
+            if ch == "x":
+                off += n
+                continue
+            size = struct.calcsize("<" + code)
+            reps = 1 if ch == "s" else n
+            for _ in range(reps):
+                out.append((off, code))
+                off += size
+        return out
+
+    def name_of(self, i: int) -> str:
+        return self.names[i] if self.names and i < len(self.names) else ""
+
+    def culprit_packing(self, values: tuple[Any, ...]) -> int:
+        """The index of the first value that cannot be packed (-1 when none is found)."""
+        for i, ((_, code), v) in enumerate(zip(self.items(), values)):
+            try:
+                struct.pack("<" + code, v)
+            except struct.error:
+                return i
+        return -1
+
+    def culprit_reading(self, available: int) -> str:
+        """The name of the first item that does not fit in ``available`` bytes."""
+        for i, (off, code) in enumerate(self.items()):
+            if off + struct.calcsize("<" + code) > available:
+                return self.names[i] if self.names and i < len(self.names) else ""
+        return ""
 
 
 def exact_bytes(value: Any, n: int) -> bytes:
@@ -210,7 +254,8 @@ class NdrReader:
         try:
             v = f.pair[self.order].unpack_from(self.buf, pos)
         except struct.error:
-            raise self._short(pos, f.size) from None
+            raise self._short(pos, f.size).push(
+                f.culprit_reading(len(self.buf) - pos)) from None
         self.pos = pos + f.size
         return v
 
@@ -462,7 +507,11 @@ class NdrWriter:
         try:
             buf += f.le.pack(*values)
         except struct.error as exc:
-            raise self._bad(f"fields {f.fmt!r}", values, exc) from None
+            i = f.culprit_packing(values)
+            if i < 0:
+                raise self._bad(f"fields {f.fmt!r}", values, exc) from None
+            raise EncodeError(RPC_S_INVALID_ARG, f"cannot encode {values[i]!r}: {exc}").push(
+                f.name_of(i)) from None
 
     # -- arrays and strings ---------------------------------------------------------------
     def prim_array(self, code: str, values: Sequence[Any]) -> None:

@@ -33,6 +33,7 @@ def _environment() -> Any:
         undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["pystr"] = _pystr
     env.filters["docstring"] = _docstring
+    env.filters["handle"] = lambda p: p.replace("h, ", "h: _mes.MesHandle, ") if p else p
     return env
 
 
@@ -177,7 +178,8 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
 
     from midlpy.compiler.codegen import stubs
 
-    codecs += stubs.render(mod, em, pe)
+    stub_blocks = stubs.render(mod, em, pe)
+    codecs += stub_blocks
 
     hooks = sorted({h for d in mod.types for h in _hooks_of(d)} |
                    {h for p in mod.pickled for h in _hooks_in(p.type)})
@@ -200,7 +202,7 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
         consts=[(c.pyname, _literal(c.value)) for c in mod.consts],
         classes=classes, fixed=em.fixed_defs, codecs=codecs, routines=routines,
         implicit_handle=implicit, hooks=hooks, procs=procs, ifaces=ifaces,
-        enumerators=enumerators,
+        enumerators=enumerators, has_stubs=bool(stub_blocks),
         exports=sorted({c.name for c in classes} | {c.pyname for c in mod.consts}
                        | {f"{r.name}_{op}" for r in routines for op in
                           (["AlignSize", "Encode"] if r.encode else [])

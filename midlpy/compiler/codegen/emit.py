@@ -78,7 +78,7 @@ class ModuleEmitter:
     an imported module) and ``fixed`` registers a precompiled run."""
 
     ref: Callable[[model.NamedType, str], str]
-    fixed_defs: list[tuple[str, str, int]] = field(default_factory=list)
+    fixed_defs: list[tuple[str, str, int, tuple[str, ...]]] = field(default_factory=list)
     recursive: set[int] = field(default_factory=set)
 
     # ------------------------------------------------------------------ helpers
@@ -89,12 +89,12 @@ class ModuleEmitter:
     def conv(self, e: model.EnumDef) -> str:
         return self.ref(e, "_member") 
 
-    def fixed(self, fmt: str, align: int) -> str:
-        for name, f, a in self.fixed_defs:
-            if f == fmt and a == align:
+    def fixed(self, fmt: str, align: int, names: tuple[str, ...] = ()) -> str:
+        for name, f, a, n in self.fixed_defs:
+            if f == fmt and a == align and n == names:
                 return name
         name = f"_F{len(self.fixed_defs)}"
-        self.fixed_defs.append((name, fmt, align))
+        self.fixed_defs.append((name, fmt, align, names))
         return name
 
     def inline(self, t: WireType, fname: str) -> Inline | None:
@@ -120,8 +120,8 @@ class ModuleEmitter:
     def dec_struct(self, s: model.StructDef) -> str:
         c = Code()
         conf = layout.conformant_array(s)
-        args = "r, mc" if conf else "r"
-        c(f"def {self.ref(s, '_dec')}({args}):")
+        args = "r: _ndr.NdrReader, mc: int" if conf else "r: _ndr.NdrReader"
+        c(f"def {self.ref(s, '_dec')}({args}) -> {self.cls(s)}:")
         c.indent()
         c(f'"""Read the flat part of {s.idl_name}."""')
         c('_f = ""')
@@ -155,9 +155,10 @@ class ModuleEmitter:
                 entries += spec.entries
             fmt, _ = fmt_of(entries)
             names = [c.tmp("a") for _ in range(sum(len(sp.leaves) for _, sp in run))]
-            c(f"_f = {run[0][0].name!r}")
+            paths = tuple(n for _, sp in run for n in sp.names)
+            c('_f = ""  # the run names the member that is cut short')
             target = ", ".join(names) + ("," if len(names) == 1 else "")
-            c(f"{target} = r.fixed({self.fixed(fmt, run_align)})")
+            c(f"{target} = r.fixed({self.fixed(fmt, run_align, paths)})")
             i = 0
             for f, spec in run:
                 mine = names[i:i + len(spec.leaves)]
@@ -316,7 +317,7 @@ class ModuleEmitter:
             fmt, _ = fmt_of(spec.entries)
             fx = self.fixed(fmt, spec.align)
             names = [c.tmp("a") for _ in spec.leaves]
-            c(f"{var} = []")
+            c(f"{_decl(var)} = []")
             i = c.tmp("i")
             c("try:")
             c(f"    for {i} in range({n}):")
@@ -331,7 +332,7 @@ class ModuleEmitter:
             return
         i = c.tmp("i")
         item = c.tmp("e")
-        c(f"{var} = []")
+        c(f"{_decl(var)} = []")
         c("try:")
         c(f"    for {i} in range({n}):")
         c.indent(); c.indent()
@@ -345,7 +346,7 @@ class ModuleEmitter:
 
     def dec_deferred(self, s: model.StructDef) -> str:
         c = Code()
-        c(f"def {self.ref(s, '_dec')}_deferred(r, v):")
+        c(f"def {self.ref(s, '_dec')}_deferred(r: _ndr.NdrReader, v: {self.cls(s)}) -> None:")
         c.indent()
         c(f'"""Read the referents of {s.idl_name}\'s embedded pointers."""')
         items = self._deferred_items(s.fields, "v", "v")
@@ -358,7 +359,7 @@ class ModuleEmitter:
                 self._dec_deferred_item(c, it)
         else:
             before, link, after = items[:chain], items[chain], items[chain + 1:]
-            c("stack = []")
+            c("stack: list[Any] = []")
             c("while True:")
             c.indent()
             for it in before:
@@ -538,8 +539,9 @@ class ModuleEmitter:
                 c(f"r.refs[{register}] = ({tag!r}, {var})")
         elif isinstance(t, EnumRef):
             m = "enum32" if t.enum.v1 else "enum16"
-            c(f"{var} = r.{m}()")
-            c(f"{var} = {self.conv(t.enum)}({var}, {var})")
+            raw = c.tmp("raw")
+            c(f"{raw} = r.{m}()")
+            c(f"{var} = {self.conv(t.enum)}({raw}, {raw})")
             if register:
                 c(f"r.refs[{register}] = ({tag!r}, {var})")
         elif isinstance(t, ContextHandle):
@@ -696,7 +698,7 @@ class ModuleEmitter:
 
     def dec_union(self, u: model.UnionDef) -> str:
         c = Code()
-        c(f"def {self.ref(u, '_dec')}(r):")
+        c(f"def {self.ref(u, '_dec')}(r: _ndr.NdrReader) -> {self.cls(u)}:")
         c.indent()
         c(f'"""Read the discriminant and the selected arm (flat part) of {u.idl_name}."""')
         c("_f = " + repr(u.discriminant))
@@ -758,7 +760,7 @@ class ModuleEmitter:
 
     def _dec_union_deferred(self, u: model.UnionDef) -> str:
         c = Code()
-        c(f"def {self.ref(u, '_dec')}_deferred(r, v):")
+        c(f"def {self.ref(u, '_dec')}_deferred(r: _ndr.NdrReader, v: {self.cls(u)}) -> None:")
         c.indent()
         c('_f = ""')
         c("try:")
@@ -785,7 +787,7 @@ class ModuleEmitter:
 
     def enc_struct(self, s: model.StructDef) -> str:
         c = Code()
-        c(f"def {self.ref(s, '_enc')}(w, v):")
+        c(f"def {self.ref(s, '_enc')}(w: _ndr.NdrWriter, v: {self.cls(s)}) -> Any:")
         c.indent()
         c(f'"""Write the flat part of {s.idl_name}; returns its referent-id slots."""')
         c('_f = ""')
@@ -809,7 +811,8 @@ class ModuleEmitter:
         c("    raise _support.encode_failure(e).push(_f) from None")
 
     def _enc_members(self, c: Code, fields: list[model.FieldDef], v: str, known_align: int,
-                     conformant: bool) -> list[str]:
+                     conformant: bool,
+                     acc_of: Callable[[model.FieldDef], str] | None = None) -> list[str]:
         """Write a flat part; returns the slot expressions of its deferred items in order."""
         slots: list[str] = []
         run: list[tuple[model.FieldDef, Inline]] = []
@@ -824,7 +827,7 @@ class ModuleEmitter:
             for _, spec in run:
                 entries += spec.entries
             fmt, offsets = fmt_of(entries)
-            c(f"_f = {run[0][0].name!r}")
+            paths = tuple(n for _, sp in run for n in sp.names)
             pos = None
             if any(spec.pointers for _, spec in run):
                 pos = c.tmp("p")
@@ -833,14 +836,16 @@ class ModuleEmitter:
             values: list[str] = []
             leaf_base = 0
             for f, spec in run:
-                mine = ["0"] if f.ignore else spec.split(f"{v}.{f.pyname}")
+                mine = ["0"] if f.ignore else spec.split(acc_of(f) if acc_of else f"{v}.{f.pyname}")
                 for k, chk in spec.checks:
+                    c(f"_f = {spec.names[k] if k < len(spec.names) else f.name!r}")
                     self._enc_check(c, mine[k], chk)
                 values += mine
                 for k, _p in spec.pointers:
                     slots.append(f"{pos} + {offsets[leaf_base + k]}")
                 leaf_base += len(spec.leaves)
-            c(f"w.fixed({self.fixed(fmt, run_align)}, {', '.join(values)})")
+            c('_f = ""  # the run names the member it cannot pack')
+            c(f"w.fixed({self.fixed(fmt, run_align, paths)}, {', '.join(values)})")
             run = []
 
         last = len(fields) - 1
@@ -862,7 +867,7 @@ class ModuleEmitter:
             flush()
             known_align = 1
             c(f"_f = {f.name!r}")
-            acc = f"{v}.{f.pyname}"
+            acc = acc_of(f) if acc_of else f"{v}.{f.pyname}"
             slot = self._enc_flat(c, f.type, acc, names,
                                   in_place_conformant=conformant and i == last)
             if layout.has_deferred(f.type):
@@ -985,7 +990,7 @@ class ModuleEmitter:
             return s
         s = c.tmp("s")
         i, e = c.tmp("i"), c.tmp("e")
-        c(f"{s} = []")
+        c(f"{s}: list[Any] = []")
         c("try:")
         c(f"    for {i}, {e} in enumerate({acc}):")
         c.indent(); c.indent()
@@ -998,7 +1003,7 @@ class ModuleEmitter:
 
     def _enc_deferred(self, s: model.StructDef) -> str:
         c = Code()
-        c(f"def {self.ref(s, '_enc')}_deferred(w, v, s):")
+        c(f"def {self.ref(s, '_enc')}_deferred(w: _ndr.NdrWriter, v: {self.cls(s)}, s: Any) -> None:")
         c.indent()
         c(f'"""Write the referents of {s.idl_name}\'s embedded pointers."""')
         items = self._deferred_items(s.fields, "v", "v")
@@ -1013,8 +1018,8 @@ class ModuleEmitter:
                 self._enc_deferred_item(c, it)
         else:
             before, link, after = items[:chain], items[chain], items[chain + 1:]
-            c("stack = []")
-            c("seen = set()")
+            c("stack: list[Any] = []")
+            c("seen: set[int] = set()")
             c("while True:")
             c.indent()
             for it in before:
@@ -1208,7 +1213,7 @@ class ModuleEmitter:
 
     def enc_union(self, u: model.UnionDef) -> str:
         c = Code()
-        c(f"def {self.ref(u, '_enc')}(w, v, switch=None):")
+        c(f"def {self.ref(u, '_enc')}(w: _ndr.NdrWriter, v: {self.cls(u)}, switch: Any = None) -> Any:")
         c.indent()
         c(f'"""Write the discriminant and the selected arm (flat part) of {u.idl_name}."""')
         c(f"_f = {u.discriminant!r}")
@@ -1264,14 +1269,20 @@ class ModuleEmitter:
             return
         f = arm.field
         c(f"_f = {f.name!r}")
+        arm_value = c.tmp("arm")
+        c(f"{arm_value} = v.{f.pyname}")
+        if not isinstance(f.type, Pointer):
+            c(f"if {arm_value} is None:")
+            c(f"    raise _support.bad_value('the selected arm {f.pyname} is not set')")
         if u.ms_union:
             c(f"w.align({max_arm})")
-        slots = self._enc_members(c, [f], "v", 1, conformant=False)
+        slots = self._enc_members(c, [f], "v", 1, conformant=False,
+                                  acc_of=lambda _f: arm_value)
         c(f"return {slots[0] if slots else 'None'}")
 
     def _enc_union_deferred(self, u: model.UnionDef) -> str:
         c = Code()
-        c(f"def {self.ref(u, '_enc')}_deferred(w, v, s):")
+        c(f"def {self.ref(u, '_enc')}_deferred(w: _ndr.NdrWriter, v: {self.cls(u)}, s: Any) -> None:")
         c.indent()
         c('_f = ""')
         c("try:")
@@ -1298,7 +1309,7 @@ class ModuleEmitter:
 
     def top_reader(self, name: str, t: WireType, type_name: str) -> str:
         c = Code()
-        c(f"def _read_{name}(r):")
+        c(f"def _read_{name}(r: _ndr.NdrReader) -> Any:")
         c.indent()
         c("try:")
         c.indent()
@@ -1313,7 +1324,7 @@ class ModuleEmitter:
 
     def top_writer(self, name: str, t: WireType, type_name: str) -> str:
         c = Code()
-        c(f"def _write_{name}(w, v):")
+        c(f"def _write_{name}(w: _ndr.NdrWriter, v: Any) -> None:")
         c.indent()
         c("try:")
         c.indent()
@@ -1340,6 +1351,11 @@ class ModuleEmitter:
         c(f"except {_ENCODE_ERRORS} as e:")
         c(f"    raise _support.encode_failure(e).push({type_name!r}) from None")
         return c.text()
+
+
+def _decl(var: str) -> str:
+    """``x: list[Any]`` for a new local list, a plain target for an attribute."""
+    return f"{var}: list[Any]" if var.isidentifier() else var
 
 
 def _type_tag(t: WireType) -> str:
@@ -1414,7 +1430,7 @@ class ProcEmitter:
         names = {x.name: x.pyname for x in p.params}
         lookup = lambda n: names.get(n, n)  # noqa: E731
         c = Code()
-        c(f"def _enc_{p.name}_{direction}(w{''.join(', ' + a for a in args)}):")
+        c(f"def _enc_{p.name}_{direction}(w: _ndr.NdrWriter{''.join(', ' + a + ': Any' for a in args)}) -> None:")
         c.indent()
         c('_f = ""')
         c("try:")
@@ -1462,7 +1478,7 @@ class ProcEmitter:
         names = {x.name: f"v_{x.pyname}" for x in p.params}
         lookup = lambda n: names.get(n, n)  # noqa: E731
         c = Code()
-        c(f"def _dec_{p.name}_{direction}(r):")
+        c(f"def _dec_{p.name}_{direction}(r: _ndr.NdrReader) -> Any:")
         c.indent()
         c('_f = ""')
         c("try:")

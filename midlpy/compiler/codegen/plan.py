@@ -62,6 +62,7 @@ class Inline:
     checks: list[tuple[int, Check]] = field(default_factory=list)  # leaf index -> check
     pointers: list[tuple[int, PointerSlot]] = field(default_factory=list)  # leaf index
     align: int = 1
+    names: list[str] = field(default_factory=list)  # member path of each leaf
 
     @property
     def leaves(self) -> list[Leaf]:
@@ -72,7 +73,7 @@ def inline(t: WireType, cls: Callable[[model.NamedType], str], enum_conv: Callab
            fname: str = "") -> Inline | None:
     """The inline spec of ``t``, or None when it must be read by its own code."""
     if isinstance(t, Prim):
-        spec = Inline([Leaf(t.code, t.size, t.size)], align=t.size)
+        spec = Inline([Leaf(t.code, t.size, t.size)], align=t.size, names=[fname])
         if t.range:
             spec.checks.append((0, Check("range", fname, t.range)))
         return spec
@@ -80,7 +81,7 @@ def inline(t: WireType, cls: Callable[[model.NamedType], str], enum_conv: Callab
         e = t.enum
         code = "i" if e.v1 else "H"
         conv = enum_conv(e)
-        spec = Inline([Leaf(code, e.size, e.size)], align=e.size,
+        spec = Inline([Leaf(code, e.size, e.size)], align=e.size, names=[fname],
                       build=lambda names: f"{conv}({(n := next(names))}, {n})")
         if not e.v1:
             spec.checks.append((0, Check("enum16", fname)))
@@ -88,7 +89,7 @@ def inline(t: WireType, cls: Callable[[model.NamedType], str], enum_conv: Callab
             spec.checks.append((0, Check("range", fname, t.range)))
         return spec
     if isinstance(t, Pointer):
-        spec = Inline([Leaf("I", 4, 4)], align=4, split=lambda e: ["0"])
+        spec = Inline([Leaf("I", 4, 4)], align=4, split=lambda e: ["0"], names=[fname])
         spec.pointers.append((0, PointerSlot([], t, fname)))
         return spec
     if isinstance(t, Array):
@@ -97,9 +98,9 @@ def inline(t: WireType, cls: Callable[[model.NamedType], str], enum_conv: Callab
         n = t.fixed
         el = t.element
         if isinstance(el, Prim) and el.name in ("byte", "char", "uchar"):
-            return Inline([Leaf(f"{n}s", n, 1)], align=1,
+            return Inline([Leaf(f"{n}s", n, 1)], align=1, names=[fname],
                           split=lambda e: [f"_ndr.exact_bytes({e}, {n})"])
-        sub = inline(el, cls, enum_conv, fname)
+        sub = inline(el, cls, enum_conv, "")
         if sub is None or isinstance(el, Prim) and el.name == "wchar":
             return None
         if len(sub.leaves) * n > MAX_INLINE_LEAVES or n == 0:
@@ -107,6 +108,7 @@ def inline(t: WireType, cls: Callable[[model.NamedType], str], enum_conv: Callab
         spec = Inline(align=sub.align)
         width = len(sub.leaves)
         for i in range(n):
+            spec.names += [f"{fname}[{i}]{x}" for x in sub.names]
             spec.entries += sub.entries
             spec.checks += [(i * width + k, c) for k, c in sub.checks]
             spec.pointers += [(i * width + k, PointerSlot([i] + p.path, p.pointer, p.field))
@@ -128,6 +130,7 @@ def inline(t: WireType, cls: Callable[[model.NamedType], str], enum_conv: Callab
         base = 0
         for f, sub in parts:
             width = len(sub.leaves)
+            spec.names += [f"{fname}.{x}" if fname else f".{x}" for x in sub.names]
             spec.entries += sub.entries
             spec.checks += [(base + k, c) for k, c in sub.checks]
             spec.pointers += [(base + k, PointerSlot([f.pyname] + p.path, p.pointer, p.field))

@@ -73,8 +73,7 @@ def _ctx_params(p: model.ProcDef) -> list[str]:
 def _interface(iface: model.InterfaceDef, procs: list[model.ProcDef], client: str,
                server: str) -> str:
     spec = f"_RPC_{iface.name}"
-    lines = ["from midlpy.runtime import rpc as _rpc  # noqa: E402", "",
-             f"#: Interface {iface.name} for RPC: its procedures and their context handles.",
+    lines = [f"#: Interface {iface.name} for RPC: its procedures and their context handles.",
              f"{spec} = _rpc.Interface(",
              f"    {iface.name!r}, {_uuid(iface)}, {iface.version!r},",
              "    ("]
@@ -130,4 +129,4 @@ def _client_method(p: model.ProcDef, spec: str, index: int) -> list[str]:
 
 
 def _uuid(iface: model.InterfaceDef) -> str:
-    return "None" if iface.uuid is None else f"_rpc.UUID({str(iface.uuid)!r})"
+    return "None" if iface.uuid is None else f"_UUID({str(iface.uuid)!r})"

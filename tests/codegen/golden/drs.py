@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum as _enum
 from dataclasses import dataclass as _dataclass
 from dataclasses import field as _field
-from typing import Any
+from typing import Any, Callable
 
 from midlpy.runtime import API_LEVEL as _API_LEVEL
 from midlpy.runtime import mes as _mes
@@ -242,41 +242,182 @@ class DRS_MSG_GETCHGREPLY_V6:
 
 
 # Fixed runs: each reads or writes a group of fixed-size fields with one struct call.
-_F0 = _ndr.Fixed('IHH8s', 4)
-_F1 = _ndr.Fixed('28s', 1)
-_F2 = _ndr.Fixed('IIIHH8s28sI', 4)
-_F3 = _ndr.Fixed('qqq', 8)
-_F4 = _ndr.Fixed('IHH8sqq', 8)
-_F5 = _ndr.Fixed('IIII', 8)
-_F6 = _ndr.Fixed('II', 4)
-_F7 = _ndr.Fixed('III', 4)
-_F8 = _ndr.Fixed('IIII', 4)
-_F9 = _ndr.Fixed('I4xqIHH8sq', 8)
-_F10 = _ndr.Fixed('I', 8)
-_F11 = _ndr.Fixed('IIIIIiII', 4)
-_F12 = _ndr.Fixed('qI4xqIHH8sq', 8)
-_F13 = _ndr.Fixed('IIIIi4xqI4xqIHH8sq', 8)
-_F14 = _ndr.Fixed('IHH8sIHH8sI4xqqqqqqIIIIIIIiIIIII', 8)
+_F0 = _ndr.Fixed('IHH8s', 4, (
+    'Data1',
+    'Data2',
+    'Data3',
+    'Data4',
+))
+_F1 = _ndr.Fixed('28s', 1, (
+    'Data',
+))
+_F2 = _ndr.Fixed('IIIHH8s28sI', 4, (
+    'structLen',
+    'SidLen',
+    'Guid.Data1',
+    'Guid.Data2',
+    'Guid.Data3',
+    'Guid.Data4',
+    'Sid.Data',
+    'NameLen',
+))
+_F3 = _ndr.Fixed('qqq', 8, (
+    'usnHighObjUpdate',
+    'usnReserved',
+    'usnHighPropUpdate',
+))
+_F4 = _ndr.Fixed('IHH8sqq', 8, (
+    'uuidDsa.Data1',
+    'uuidDsa.Data2',
+    'uuidDsa.Data3',
+    'uuidDsa.Data4',
+    'usnHighPropUpdate',
+    'timeLastSyncSuccess',
+))
+_F5 = _ndr.Fixed('IIII', 8, (
+    'dwVersion',
+    'dwReserved1',
+    'cNumCursors',
+    'dwReserved2',
+))
+_F6 = _ndr.Fixed('IHH8sqq', 8)
+_F7 = _ndr.Fixed('II', 4, (
+    'length',
+    'elements',
+))
+_F8 = _ndr.Fixed('III', 4, (
+    'ndx',
+    'prefix.length',
+    'prefix.elements',
+))
+_F9 = _ndr.Fixed('II', 4, (
+    'PrefixCount',
+    'pPrefixEntry',
+))
+_F10 = _ndr.Fixed('III', 4)
+_F11 = _ndr.Fixed('II', 4, (
+    'valLen',
+    'pVal',
+))
+_F12 = _ndr.Fixed('II', 4, (
+    'valCount',
+    'pAVal',
+))
+_F13 = _ndr.Fixed('II', 4)
+_F14 = _ndr.Fixed('III', 4, (
+    'attrTyp',
+    'AttrVal.valCount',
+    'AttrVal.pAVal',
+))
+_F15 = _ndr.Fixed('II', 4, (
+    'attrCount',
+    'pAttr',
+))
+_F16 = _ndr.Fixed('IIII', 4, (
+    'pName',
+    'ulFlags',
+    'AttrBlock.attrCount',
+    'AttrBlock.pAttr',
+))
+_F17 = _ndr.Fixed('I4xqIHH8sq', 8, (
+    'dwVersion',
+    'timeChanged',
+    'uuidDsaOriginating.Data1',
+    'uuidDsaOriginating.Data2',
+    'uuidDsaOriginating.Data3',
+    'uuidDsaOriginating.Data4',
+    'usnOriginating',
+))
+_F18 = _ndr.Fixed('I', 8, (
+    'cNumProps',
+))
+_F19 = _ndr.Fixed('I4xqIHH8sq', 8)
+_F20 = _ndr.Fixed('IIIIIiII', 4, (
+    'pNextEntInf',
+    'Entinf.pName',
+    'Entinf.ulFlags',
+    'Entinf.AttrBlock.attrCount',
+    'Entinf.AttrBlock.pAttr',
+    'fIsNCPrefix',
+    'pParentGuid',
+    'pMetaDataExt',
+))
+_F21 = _ndr.Fixed('qI4xqIHH8sq', 8, (
+    'timeCreated',
+    'MetaData.dwVersion',
+    'MetaData.timeChanged',
+    'MetaData.uuidDsaOriginating.Data1',
+    'MetaData.uuidDsaOriginating.Data2',
+    'MetaData.uuidDsaOriginating.Data3',
+    'MetaData.uuidDsaOriginating.Data4',
+    'MetaData.usnOriginating',
+))
+_F22 = _ndr.Fixed('IIIIi4xqI4xqIHH8sq', 8, (
+    'pObject',
+    'attrTyp',
+    'Aval.valLen',
+    'Aval.pVal',
+    'fIsPresent',
+    'MetaData.timeCreated',
+    'MetaData.MetaData.dwVersion',
+    'MetaData.MetaData.timeChanged',
+    'MetaData.MetaData.uuidDsaOriginating.Data1',
+    'MetaData.MetaData.uuidDsaOriginating.Data2',
+    'MetaData.MetaData.uuidDsaOriginating.Data3',
+    'MetaData.MetaData.uuidDsaOriginating.Data4',
+    'MetaData.MetaData.usnOriginating',
+))
+_F23 = _ndr.Fixed('IHH8sIHH8sI4xqqqqqqIIIIIIIiIIIII', 8, (
+    'uuidDsaObjSrc.Data1',
+    'uuidDsaObjSrc.Data2',
+    'uuidDsaObjSrc.Data3',
+    'uuidDsaObjSrc.Data4',
+    'uuidInvocIdSrc.Data1',
+    'uuidInvocIdSrc.Data2',
+    'uuidInvocIdSrc.Data3',
+    'uuidInvocIdSrc.Data4',
+    'pNC',
+    'usnvecFrom.usnHighObjUpdate',
+    'usnvecFrom.usnReserved',
+    'usnvecFrom.usnHighPropUpdate',
+    'usnvecTo.usnHighObjUpdate',
+    'usnvecTo.usnReserved',
+    'usnvecTo.usnHighPropUpdate',
+    'pUpToDateVecSrc',
+    'PrefixTableSrc.PrefixCount',
+    'PrefixTableSrc.pPrefixEntry',
+    'ulExtendedRet',
+    'cNumObjects',
+    'cNumBytes',
+    'pObjects',
+    'fMoreData',
+    'cNumNcSizeObjects',
+    'cNumNcSizeValues',
+    'cNumValues',
+    'rgValues',
+    'dwDRSError',
+))
+_F24 = _ndr.Fixed('IIIIi4xqI4xqIHH8sq', 8)
 
 
-def _dec_GUID(r):
+def _dec_GUID(r: _ndr.NdrReader) -> GUID:
     """Read the flat part of GUID."""
     _f = ""
     try:
         r.align(4)
-        _f = 'Data1'
+        _f = ""  # the run names the member that is cut short
         a1, a2, a3, a4 = r.fixed(_F0)
     except _DecodeError as e:
         raise e.push(_f)
     return GUID(a1, a2, a3, a4)
 
 
-def _enc_GUID(w, v):
+def _enc_GUID(w: _ndr.NdrWriter, v: GUID) -> Any:
     """Write the flat part of GUID; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'Data1'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F0, v.Data1, v.Data2, v.Data3, _ndr.exact_bytes(v.Data4, 8))
     except _EncodeError as e:
         raise e.push(_f)
@@ -284,24 +425,24 @@ def _enc_GUID(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_NT4SID(r):
+def _dec_NT4SID(r: _ndr.NdrReader) -> NT4SID:
     """Read the flat part of NT4SID."""
     _f = ""
     try:
         r.align(1)
-        _f = 'Data'
+        _f = ""  # the run names the member that is cut short
         a1, = r.fixed(_F1)
     except _DecodeError as e:
         raise e.push(_f)
     return NT4SID(a1)
 
 
-def _enc_NT4SID(w, v):
+def _enc_NT4SID(w: _ndr.NdrWriter, v: NT4SID) -> Any:
     """Write the flat part of NT4SID; returns its referent-id slots."""
     _f = ""
     try:
         w.align(1)
-        _f = 'Data'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F1, _ndr.exact_bytes(v.Data, 28))
     except _EncodeError as e:
         raise e.push(_f)
@@ -309,12 +450,12 @@ def _enc_NT4SID(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_DSNAME(r, mc):
+def _dec_DSNAME(r: _ndr.NdrReader, mc: int) -> DSNAME:
     """Read the flat part of DSNAME."""
     _f = ""
     try:
         r.align(4)
-        _f = 'structLen'
+        _f = ""  # the run names the member that is cut short
         a1, a2, a3, a4, a5, a6, a7, a8 = r.fixed(_F2)
         _f = 'StringName'
         x9 = r.wchars(mc)
@@ -327,12 +468,12 @@ def _dec_DSNAME(r, mc):
     return DSNAME(a1, a2, GUID(a3, a4, a5, a6), NT4SID(a7), a8, x9)
 
 
-def _enc_DSNAME(w, v):
+def _enc_DSNAME(w: _ndr.NdrWriter, v: DSNAME) -> Any:
     """Write the flat part of DSNAME; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'structLen'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F2, v.structLen, v.SidLen, v.Guid.Data1, v.Guid.Data2, v.Guid.Data3, _ndr.exact_bytes(v.Guid.Data4, 8), _ndr.exact_bytes(v.Sid.Data, 28), v.NameLen)
         _f = 'StringName'
         if _support.elem_count(v.StringName, True) != (v.NameLen + 1):
@@ -345,24 +486,24 @@ def _enc_DSNAME(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_USN_VECTOR(r):
+def _dec_USN_VECTOR(r: _ndr.NdrReader) -> USN_VECTOR:
     """Read the flat part of USN_VECTOR."""
     _f = ""
     try:
         r.align(8)
-        _f = 'usnHighObjUpdate'
+        _f = ""  # the run names the member that is cut short
         a1, a2, a3 = r.fixed(_F3)
     except _DecodeError as e:
         raise e.push(_f)
     return USN_VECTOR(a1, a2, a3)
 
 
-def _enc_USN_VECTOR(w, v):
+def _enc_USN_VECTOR(w: _ndr.NdrWriter, v: USN_VECTOR) -> Any:
     """Write the flat part of USN_VECTOR; returns its referent-id slots."""
     _f = ""
     try:
         w.align(8)
-        _f = 'usnHighObjUpdate'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F3, v.usnHighObjUpdate, v.usnReserved, v.usnHighPropUpdate)
     except _EncodeError as e:
         raise e.push(_f)
@@ -370,24 +511,24 @@ def _enc_USN_VECTOR(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_UPTODATE_CURSOR_V2(r):
+def _dec_UPTODATE_CURSOR_V2(r: _ndr.NdrReader) -> UPTODATE_CURSOR_V2:
     """Read the flat part of UPTODATE_CURSOR_V2."""
     _f = ""
     try:
         r.align(8)
-        _f = 'uuidDsa'
+        _f = ""  # the run names the member that is cut short
         a1, a2, a3, a4, a5, a6 = r.fixed(_F4)
     except _DecodeError as e:
         raise e.push(_f)
     return UPTODATE_CURSOR_V2(GUID(a1, a2, a3, a4), a5, a6)
 
 
-def _enc_UPTODATE_CURSOR_V2(w, v):
+def _enc_UPTODATE_CURSOR_V2(w: _ndr.NdrWriter, v: UPTODATE_CURSOR_V2) -> Any:
     """Write the flat part of UPTODATE_CURSOR_V2; returns its referent-id slots."""
     _f = ""
     try:
         w.align(8)
-        _f = 'uuidDsa'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F4, v.uuidDsa.Data1, v.uuidDsa.Data2, v.uuidDsa.Data3, _ndr.exact_bytes(v.uuidDsa.Data4, 8), v.usnHighPropUpdate, v.timeLastSyncSuccess)
     except _EncodeError as e:
         raise e.push(_f)
@@ -395,18 +536,18 @@ def _enc_UPTODATE_CURSOR_V2(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_UPTODATE_VECTOR_V2_EXT(r, mc):
+def _dec_UPTODATE_VECTOR_V2_EXT(r: _ndr.NdrReader, mc: int) -> UPTODATE_VECTOR_V2_EXT:
     """Read the flat part of UPTODATE_VECTOR_V2_EXT."""
     _f = ""
     try:
         r.align(8)
-        _f = 'dwVersion'
+        _f = ""  # the run names the member that is cut short
         a1, a2, a3, a4 = r.fixed(_F5)
         if not 0 <= a3 <= 1048576:
             _f = 'cNumCursors'
             raise r.error(1734, f'value {a3} is outside [range(0, 1048576)]')
         _f = 'rgCursors'
-        x5 = [UPTODATE_CURSOR_V2(GUID(a6, a7, a8, a9), a10, a11) for a6, a7, a8, a9, a10, a11 in r.rows(_F4, mc)]
+        x5 = [UPTODATE_CURSOR_V2(GUID(a6, a7, a8, a9), a10, a11) for a6, a7, a8, a9, a10, a11 in r.rows(_F6, mc)]
     except _DecodeError as e:
         raise e.push(_f)
     if mc != a3:
@@ -416,18 +557,19 @@ def _dec_UPTODATE_VECTOR_V2_EXT(r, mc):
     return UPTODATE_VECTOR_V2_EXT(a1, a2, a3, a4, x5)
 
 
-def _enc_UPTODATE_VECTOR_V2_EXT(w, v):
+def _enc_UPTODATE_VECTOR_V2_EXT(w: _ndr.NdrWriter, v: UPTODATE_VECTOR_V2_EXT) -> Any:
     """Write the flat part of UPTODATE_VECTOR_V2_EXT; returns its referent-id slots."""
     _f = ""
     try:
         w.align(8)
-        _f = 'dwVersion'
+        _f = 'cNumCursors'
         _support.check_range(v.cNumCursors, 0, 1048576)
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F5, v.dwVersion, v.dwReserved1, v.cNumCursors, v.dwReserved2)
         _f = 'rgCursors'
         if len(v.rgCursors) != v.cNumCursors:
             _support.check_len(len(v.rgCursors), v.cNumCursors, 'size_is')
-        pk2 = _F4.le.pack
+        pk2 = _F6.le.pack
         w.align(8)
         p3 = len(w.buf)
         w.buf += b''.join([pk2(e1.uuidDsa.Data1, e1.uuidDsa.Data2, e1.uuidDsa.Data3, _ndr.exact_bytes(e1.uuidDsa.Data4, 8), e1.usnHighPropUpdate, e1.timeLastSyncSuccess) for e1 in v.rgCursors])
@@ -437,13 +579,13 @@ def _enc_UPTODATE_VECTOR_V2_EXT(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_OID_t(r):
+def _dec_OID_t(r: _ndr.NdrReader) -> OID_t:
     """Read the flat part of OID_t."""
     _f = ""
     try:
         r.align(4)
-        _f = 'length'
-        a1, a2 = r.fixed(_F6)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F7)
         if not 0 <= a1 <= 10000:
             _f = 'length'
             raise r.error(1734, f'value {a1} is outside [range(0, 10000)]')
@@ -452,7 +594,7 @@ def _dec_OID_t(r):
     return OID_t(a1, a2)
 
 
-def _dec_OID_t_deferred(r, v):
+def _dec_OID_t_deferred(r: _ndr.NdrReader, v: OID_t) -> None:
     """Read the referents of OID_t's embedded pointers."""
     _f = ""
     try:
@@ -469,16 +611,17 @@ def _dec_OID_t_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_OID_t(w, v):
+def _enc_OID_t(w: _ndr.NdrWriter, v: OID_t) -> Any:
     """Write the flat part of OID_t; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'length'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'length'
         _support.check_range(v.length, 0, 10000)
-        w.fixed(_F6, v.length, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F7, v.length, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -486,7 +629,7 @@ def _enc_OID_t(w, v):
     return (p1 + 4,)
 
 
-def _enc_OID_t_deferred(w, v, s):
+def _enc_OID_t_deferred(w: _ndr.NdrWriter, v: OID_t, s: Any) -> None:
     """Write the referents of OID_t's embedded pointers."""
     _f = ""
     try:
@@ -504,13 +647,13 @@ def _enc_OID_t_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_PrefixTableEntry(r):
+def _dec_PrefixTableEntry(r: _ndr.NdrReader) -> PrefixTableEntry:
     """Read the flat part of PrefixTableEntry."""
     _f = ""
     try:
         r.align(4)
-        _f = 'ndx'
-        a1, a2, a3 = r.fixed(_F7)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3 = r.fixed(_F8)
         if not 0 <= a2 <= 10000:
             _f = 'prefix'
             raise r.error(1734, f'value {a2} is outside [range(0, 10000)]')
@@ -519,7 +662,7 @@ def _dec_PrefixTableEntry(r):
     return PrefixTableEntry(a1, OID_t(a2, a3))
 
 
-def _dec_PrefixTableEntry_deferred(r, v):
+def _dec_PrefixTableEntry_deferred(r: _ndr.NdrReader, v: PrefixTableEntry) -> None:
     """Read the referents of PrefixTableEntry's embedded pointers."""
     _f = ""
     try:
@@ -536,16 +679,17 @@ def _dec_PrefixTableEntry_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_PrefixTableEntry(w, v):
+def _enc_PrefixTableEntry(w: _ndr.NdrWriter, v: PrefixTableEntry) -> Any:
     """Write the flat part of PrefixTableEntry; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'ndx'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'prefix.length'
         _support.check_range(v.prefix.length, 0, 10000)
-        w.fixed(_F7, v.ndx, v.prefix.length, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F8, v.ndx, v.prefix.length, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -553,7 +697,7 @@ def _enc_PrefixTableEntry(w, v):
     return (p1 + 8,)
 
 
-def _enc_PrefixTableEntry_deferred(w, v, s):
+def _enc_PrefixTableEntry_deferred(w: _ndr.NdrWriter, v: PrefixTableEntry, s: Any) -> None:
     """Write the referents of PrefixTableEntry's embedded pointers."""
     _f = ""
     try:
@@ -571,13 +715,13 @@ def _enc_PrefixTableEntry_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_SCHEMA_PREFIX_TABLE(r):
+def _dec_SCHEMA_PREFIX_TABLE(r: _ndr.NdrReader) -> SCHEMA_PREFIX_TABLE:
     """Read the flat part of SCHEMA_PREFIX_TABLE."""
     _f = ""
     try:
         r.align(4)
-        _f = 'PrefixCount'
-        a1, a2 = r.fixed(_F6)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F9)
         if not 0 <= a1 <= 1048576:
             _f = 'PrefixCount'
             raise r.error(1734, f'value {a1} is outside [range(0, 1048576)]')
@@ -586,7 +730,7 @@ def _dec_SCHEMA_PREFIX_TABLE(r):
     return SCHEMA_PREFIX_TABLE(a1, a2)
 
 
-def _dec_SCHEMA_PREFIX_TABLE_deferred(r, v):
+def _dec_SCHEMA_PREFIX_TABLE_deferred(r: _ndr.NdrReader, v: SCHEMA_PREFIX_TABLE) -> None:
     """Read the referents of SCHEMA_PREFIX_TABLE's embedded pointers."""
     _f = ""
     try:
@@ -600,7 +744,7 @@ def _dec_SCHEMA_PREFIX_TABLE_deferred(r, v):
             v.pPrefixEntry = []
             try:
                 for i6 in range(mc2):
-                    a3, a4, a5, = r.fixed(_F7)
+                    a3, a4, a5, = r.fixed(_F10)
                     if not 0 <= a4 <= 10000:
                         _f = 'length'
                         raise r.error(1734, f'value {a4} is outside [range(0, 10000)]')
@@ -626,16 +770,17 @@ def _dec_SCHEMA_PREFIX_TABLE_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_SCHEMA_PREFIX_TABLE(w, v):
+def _enc_SCHEMA_PREFIX_TABLE(w: _ndr.NdrWriter, v: SCHEMA_PREFIX_TABLE) -> Any:
     """Write the flat part of SCHEMA_PREFIX_TABLE; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'PrefixCount'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'PrefixCount'
         _support.check_range(v.PrefixCount, 0, 1048576)
-        w.fixed(_F6, v.PrefixCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F9, v.PrefixCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -643,7 +788,7 @@ def _enc_SCHEMA_PREFIX_TABLE(w, v):
     return (p1 + 4,)
 
 
-def _enc_SCHEMA_PREFIX_TABLE_deferred(w, v, s):
+def _enc_SCHEMA_PREFIX_TABLE_deferred(w: _ndr.NdrWriter, v: SCHEMA_PREFIX_TABLE, s: Any) -> None:
     """Write the referents of SCHEMA_PREFIX_TABLE's embedded pointers."""
     _f = ""
     try:
@@ -656,7 +801,7 @@ def _enc_SCHEMA_PREFIX_TABLE_deferred(w, v, s):
                 _support.check_len(len(x1), v.PrefixCount, 'size_is')
             for e2 in x1:
                 _support.check_range(e2.prefix.length, 0, 10000)
-            pk3 = _F7.le.pack
+            pk3 = _F10.le.pack
             w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.ndx, e2.prefix.length, 0) for e2 in x1])
@@ -679,13 +824,13 @@ def _enc_SCHEMA_PREFIX_TABLE_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_ATTRVAL(r):
+def _dec_ATTRVAL(r: _ndr.NdrReader) -> ATTRVAL:
     """Read the flat part of ATTRVAL."""
     _f = ""
     try:
         r.align(4)
-        _f = 'valLen'
-        a1, a2 = r.fixed(_F6)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F11)
         if not 0 <= a1 <= 26214400:
             _f = 'valLen'
             raise r.error(1734, f'value {a1} is outside [range(0, 26214400)]')
@@ -694,7 +839,7 @@ def _dec_ATTRVAL(r):
     return ATTRVAL(a1, a2)
 
 
-def _dec_ATTRVAL_deferred(r, v):
+def _dec_ATTRVAL_deferred(r: _ndr.NdrReader, v: ATTRVAL) -> None:
     """Read the referents of ATTRVAL's embedded pointers."""
     _f = ""
     try:
@@ -711,16 +856,17 @@ def _dec_ATTRVAL_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_ATTRVAL(w, v):
+def _enc_ATTRVAL(w: _ndr.NdrWriter, v: ATTRVAL) -> Any:
     """Write the flat part of ATTRVAL; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'valLen'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'valLen'
         _support.check_range(v.valLen, 0, 26214400)
-        w.fixed(_F6, v.valLen, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F11, v.valLen, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -728,7 +874,7 @@ def _enc_ATTRVAL(w, v):
     return (p1 + 4,)
 
 
-def _enc_ATTRVAL_deferred(w, v, s):
+def _enc_ATTRVAL_deferred(w: _ndr.NdrWriter, v: ATTRVAL, s: Any) -> None:
     """Write the referents of ATTRVAL's embedded pointers."""
     _f = ""
     try:
@@ -746,13 +892,13 @@ def _enc_ATTRVAL_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_ATTRVALBLOCK(r):
+def _dec_ATTRVALBLOCK(r: _ndr.NdrReader) -> ATTRVALBLOCK:
     """Read the flat part of ATTRVALBLOCK."""
     _f = ""
     try:
         r.align(4)
-        _f = 'valCount'
-        a1, a2 = r.fixed(_F6)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F12)
         if not 0 <= a1 <= 10485760:
             _f = 'valCount'
             raise r.error(1734, f'value {a1} is outside [range(0, 10485760)]')
@@ -761,7 +907,7 @@ def _dec_ATTRVALBLOCK(r):
     return ATTRVALBLOCK(a1, a2)
 
 
-def _dec_ATTRVALBLOCK_deferred(r, v):
+def _dec_ATTRVALBLOCK_deferred(r: _ndr.NdrReader, v: ATTRVALBLOCK) -> None:
     """Read the referents of ATTRVALBLOCK's embedded pointers."""
     _f = ""
     try:
@@ -775,7 +921,7 @@ def _dec_ATTRVALBLOCK_deferred(r, v):
             v.pAVal = []
             try:
                 for i5 in range(mc2):
-                    a3, a4, = r.fixed(_F6)
+                    a3, a4, = r.fixed(_F13)
                     if not 0 <= a3 <= 26214400:
                         _f = 'valLen'
                         raise r.error(1734, f'value {a3} is outside [range(0, 26214400)]')
@@ -801,16 +947,17 @@ def _dec_ATTRVALBLOCK_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_ATTRVALBLOCK(w, v):
+def _enc_ATTRVALBLOCK(w: _ndr.NdrWriter, v: ATTRVALBLOCK) -> Any:
     """Write the flat part of ATTRVALBLOCK; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'valCount'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'valCount'
         _support.check_range(v.valCount, 0, 10485760)
-        w.fixed(_F6, v.valCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F12, v.valCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -818,7 +965,7 @@ def _enc_ATTRVALBLOCK(w, v):
     return (p1 + 4,)
 
 
-def _enc_ATTRVALBLOCK_deferred(w, v, s):
+def _enc_ATTRVALBLOCK_deferred(w: _ndr.NdrWriter, v: ATTRVALBLOCK, s: Any) -> None:
     """Write the referents of ATTRVALBLOCK's embedded pointers."""
     _f = ""
     try:
@@ -831,7 +978,7 @@ def _enc_ATTRVALBLOCK_deferred(w, v, s):
                 _support.check_len(len(x1), v.valCount, 'size_is')
             for e2 in x1:
                 _support.check_range(e2.valLen, 0, 26214400)
-            pk3 = _F6.le.pack
+            pk3 = _F13.le.pack
             w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.valLen, 0) for e2 in x1])
@@ -854,13 +1001,13 @@ def _enc_ATTRVALBLOCK_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_ATTR(r):
+def _dec_ATTR(r: _ndr.NdrReader) -> ATTR:
     """Read the flat part of ATTR."""
     _f = ""
     try:
         r.align(4)
-        _f = 'attrTyp'
-        a1, a2, a3 = r.fixed(_F7)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3 = r.fixed(_F14)
         if not 0 <= a2 <= 10485760:
             _f = 'AttrVal'
             raise r.error(1734, f'value {a2} is outside [range(0, 10485760)]')
@@ -869,7 +1016,7 @@ def _dec_ATTR(r):
     return ATTR(a1, ATTRVALBLOCK(a2, a3))
 
 
-def _dec_ATTR_deferred(r, v):
+def _dec_ATTR_deferred(r: _ndr.NdrReader, v: ATTR) -> None:
     """Read the referents of ATTR's embedded pointers."""
     _f = ""
     try:
@@ -883,7 +1030,7 @@ def _dec_ATTR_deferred(r, v):
             v.AttrVal.pAVal = []
             try:
                 for i5 in range(mc2):
-                    a3, a4, = r.fixed(_F6)
+                    a3, a4, = r.fixed(_F13)
                     if not 0 <= a3 <= 26214400:
                         _f = 'valLen'
                         raise r.error(1734, f'value {a3} is outside [range(0, 26214400)]')
@@ -909,16 +1056,17 @@ def _dec_ATTR_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_ATTR(w, v):
+def _enc_ATTR(w: _ndr.NdrWriter, v: ATTR) -> Any:
     """Write the flat part of ATTR; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'attrTyp'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'AttrVal.valCount'
         _support.check_range(v.AttrVal.valCount, 0, 10485760)
-        w.fixed(_F7, v.attrTyp, v.AttrVal.valCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F14, v.attrTyp, v.AttrVal.valCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -926,7 +1074,7 @@ def _enc_ATTR(w, v):
     return (p1 + 8,)
 
 
-def _enc_ATTR_deferred(w, v, s):
+def _enc_ATTR_deferred(w: _ndr.NdrWriter, v: ATTR, s: Any) -> None:
     """Write the referents of ATTR's embedded pointers."""
     _f = ""
     try:
@@ -939,7 +1087,7 @@ def _enc_ATTR_deferred(w, v, s):
                 _support.check_len(len(x1), v.AttrVal.valCount, 'size_is')
             for e2 in x1:
                 _support.check_range(e2.valLen, 0, 26214400)
-            pk3 = _F6.le.pack
+            pk3 = _F13.le.pack
             w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.valLen, 0) for e2 in x1])
@@ -962,13 +1110,13 @@ def _enc_ATTR_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_ATTRBLOCK(r):
+def _dec_ATTRBLOCK(r: _ndr.NdrReader) -> ATTRBLOCK:
     """Read the flat part of ATTRBLOCK."""
     _f = ""
     try:
         r.align(4)
-        _f = 'attrCount'
-        a1, a2 = r.fixed(_F6)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F15)
         if not 0 <= a1 <= 1048576:
             _f = 'attrCount'
             raise r.error(1734, f'value {a1} is outside [range(0, 1048576)]')
@@ -977,7 +1125,7 @@ def _dec_ATTRBLOCK(r):
     return ATTRBLOCK(a1, a2)
 
 
-def _dec_ATTRBLOCK_deferred(r, v):
+def _dec_ATTRBLOCK_deferred(r: _ndr.NdrReader, v: ATTRBLOCK) -> None:
     """Read the referents of ATTRBLOCK's embedded pointers."""
     _f = ""
     try:
@@ -991,7 +1139,7 @@ def _dec_ATTRBLOCK_deferred(r, v):
             v.pAttr = []
             try:
                 for i6 in range(mc2):
-                    a3, a4, a5, = r.fixed(_F7)
+                    a3, a4, a5, = r.fixed(_F10)
                     if not 0 <= a4 <= 10485760:
                         _f = 'valCount'
                         raise r.error(1734, f'value {a4} is outside [range(0, 10485760)]')
@@ -1010,7 +1158,7 @@ def _dec_ATTRBLOCK_deferred(r, v):
                         e8.AttrVal.pAVal = []
                         try:
                             for i13 in range(mc10):
-                                a11, a12, = r.fixed(_F6)
+                                a11, a12, = r.fixed(_F13)
                                 if not 0 <= a11 <= 26214400:
                                     _f = 'valLen'
                                     raise r.error(1734, f'value {a11} is outside [range(0, 26214400)]')
@@ -1040,16 +1188,17 @@ def _dec_ATTRBLOCK_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_ATTRBLOCK(w, v):
+def _enc_ATTRBLOCK(w: _ndr.NdrWriter, v: ATTRBLOCK) -> Any:
     """Write the flat part of ATTRBLOCK; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'attrCount'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'attrCount'
         _support.check_range(v.attrCount, 0, 1048576)
-        w.fixed(_F6, v.attrCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F15, v.attrCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1057,7 +1206,7 @@ def _enc_ATTRBLOCK(w, v):
     return (p1 + 4,)
 
 
-def _enc_ATTRBLOCK_deferred(w, v, s):
+def _enc_ATTRBLOCK_deferred(w: _ndr.NdrWriter, v: ATTRBLOCK, s: Any) -> None:
     """Write the referents of ATTRBLOCK's embedded pointers."""
     _f = ""
     try:
@@ -1070,7 +1219,7 @@ def _enc_ATTRBLOCK_deferred(w, v, s):
                 _support.check_len(len(x1), v.attrCount, 'size_is')
             for e2 in x1:
                 _support.check_range(e2.AttrVal.valCount, 0, 10485760)
-            pk3 = _F7.le.pack
+            pk3 = _F10.le.pack
             w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.attrTyp, e2.AttrVal.valCount, 0) for e2 in x1])
@@ -1086,7 +1235,7 @@ def _enc_ATTRBLOCK_deferred(w, v, s):
                             _support.check_len(len(x10), e8.AttrVal.valCount, 'size_is')
                         for e11 in x10:
                             _support.check_range(e11.valLen, 0, 26214400)
-                        pk12 = _F6.le.pack
+                        pk12 = _F13.le.pack
                         w.align(4)
                         p13 = len(w.buf)
                         w.buf += b''.join([pk12(e11.valLen, 0) for e11 in x10])
@@ -1111,13 +1260,13 @@ def _enc_ATTRBLOCK_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_ENTINF(r):
+def _dec_ENTINF(r: _ndr.NdrReader) -> ENTINF:
     """Read the flat part of ENTINF."""
     _f = ""
     try:
         r.align(4)
-        _f = 'pName'
-        a1, a2, a3, a4 = r.fixed(_F8)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4 = r.fixed(_F16)
         if not 0 <= a3 <= 1048576:
             _f = 'AttrBlock'
             raise r.error(1734, f'value {a3} is outside [range(0, 1048576)]')
@@ -1126,7 +1275,7 @@ def _dec_ENTINF(r):
     return ENTINF(a1, a2, ATTRBLOCK(a3, a4))
 
 
-def _dec_ENTINF_deferred(r, v):
+def _dec_ENTINF_deferred(r: _ndr.NdrReader, v: ENTINF) -> None:
     """Read the referents of ENTINF's embedded pointers."""
     _f = ""
     try:
@@ -1147,7 +1296,7 @@ def _dec_ENTINF_deferred(r, v):
             v.AttrBlock.pAttr = []
             try:
                 for i8 in range(mc4):
-                    a5, a6, a7, = r.fixed(_F7)
+                    a5, a6, a7, = r.fixed(_F10)
                     if not 0 <= a6 <= 10485760:
                         _f = 'valCount'
                         raise r.error(1734, f'value {a6} is outside [range(0, 10485760)]')
@@ -1166,7 +1315,7 @@ def _dec_ENTINF_deferred(r, v):
                         e10.AttrVal.pAVal = []
                         try:
                             for i15 in range(mc12):
-                                a13, a14, = r.fixed(_F6)
+                                a13, a14, = r.fixed(_F13)
                                 if not 0 <= a13 <= 26214400:
                                     _f = 'valLen'
                                     raise r.error(1734, f'value {a13} is outside [range(0, 26214400)]')
@@ -1196,16 +1345,17 @@ def _dec_ENTINF_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_ENTINF(w, v):
+def _enc_ENTINF(w: _ndr.NdrWriter, v: ENTINF) -> Any:
     """Write the flat part of ENTINF; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'pName'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'AttrBlock.attrCount'
         _support.check_range(v.AttrBlock.attrCount, 0, 1048576)
-        w.fixed(_F8, 0, v.ulFlags, v.AttrBlock.attrCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F16, 0, v.ulFlags, v.AttrBlock.attrCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1213,7 +1363,7 @@ def _enc_ENTINF(w, v):
     return (p1 + 0, p1 + 12)
 
 
-def _enc_ENTINF_deferred(w, v, s):
+def _enc_ENTINF_deferred(w: _ndr.NdrWriter, v: ENTINF, s: Any) -> None:
     """Write the referents of ENTINF's embedded pointers."""
     _f = ""
     try:
@@ -1232,7 +1382,7 @@ def _enc_ENTINF_deferred(w, v, s):
                 _support.check_len(len(x3), v.AttrBlock.attrCount, 'size_is')
             for e4 in x3:
                 _support.check_range(e4.AttrVal.valCount, 0, 10485760)
-            pk5 = _F7.le.pack
+            pk5 = _F10.le.pack
             w.align(4)
             p6 = len(w.buf)
             w.buf += b''.join([pk5(e4.attrTyp, e4.AttrVal.valCount, 0) for e4 in x3])
@@ -1248,7 +1398,7 @@ def _enc_ENTINF_deferred(w, v, s):
                             _support.check_len(len(x12), e10.AttrVal.valCount, 'size_is')
                         for e13 in x12:
                             _support.check_range(e13.valLen, 0, 26214400)
-                        pk14 = _F6.le.pack
+                        pk14 = _F13.le.pack
                         w.align(4)
                         p15 = len(w.buf)
                         w.buf += b''.join([pk14(e13.valLen, 0) for e13 in x12])
@@ -1273,43 +1423,43 @@ def _enc_ENTINF_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_PROPERTY_META_DATA_EXT(r):
+def _dec_PROPERTY_META_DATA_EXT(r: _ndr.NdrReader) -> PROPERTY_META_DATA_EXT:
     """Read the flat part of PROPERTY_META_DATA_EXT."""
     _f = ""
     try:
         r.align(8)
-        _f = 'dwVersion'
-        a1, a2, a3, a4, a5, a6, a7 = r.fixed(_F9)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5, a6, a7 = r.fixed(_F17)
     except _DecodeError as e:
         raise e.push(_f)
     return PROPERTY_META_DATA_EXT(a1, a2, GUID(a3, a4, a5, a6), a7)
 
 
-def _enc_PROPERTY_META_DATA_EXT(w, v):
+def _enc_PROPERTY_META_DATA_EXT(w: _ndr.NdrWriter, v: PROPERTY_META_DATA_EXT) -> Any:
     """Write the flat part of PROPERTY_META_DATA_EXT; returns its referent-id slots."""
     _f = ""
     try:
         w.align(8)
-        _f = 'dwVersion'
-        w.fixed(_F9, v.dwVersion, v.timeChanged, v.uuidDsaOriginating.Data1, v.uuidDsaOriginating.Data2, v.uuidDsaOriginating.Data3, _ndr.exact_bytes(v.uuidDsaOriginating.Data4, 8), v.usnOriginating)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F17, v.dwVersion, v.timeChanged, v.uuidDsaOriginating.Data1, v.uuidDsaOriginating.Data2, v.uuidDsaOriginating.Data3, _ndr.exact_bytes(v.uuidDsaOriginating.Data4, 8), v.usnOriginating)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_PROPERTY_META_DATA_EXT_VECTOR(r, mc):
+def _dec_PROPERTY_META_DATA_EXT_VECTOR(r: _ndr.NdrReader, mc: int) -> PROPERTY_META_DATA_EXT_VECTOR:
     """Read the flat part of PROPERTY_META_DATA_EXT_VECTOR."""
     _f = ""
     try:
         r.align(8)
-        _f = 'cNumProps'
-        a1, = r.fixed(_F10)
+        _f = ""  # the run names the member that is cut short
+        a1, = r.fixed(_F18)
         if not 0 <= a1 <= 1048576:
             _f = 'cNumProps'
             raise r.error(1734, f'value {a1} is outside [range(0, 1048576)]')
         _f = 'rgMetaData'
-        x2 = [PROPERTY_META_DATA_EXT(a3, a4, GUID(a5, a6, a7, a8), a9) for a3, a4, a5, a6, a7, a8, a9 in r.rows(_F9, mc)]
+        x2 = [PROPERTY_META_DATA_EXT(a3, a4, GUID(a5, a6, a7, a8), a9) for a3, a4, a5, a6, a7, a8, a9 in r.rows(_F19, mc)]
     except _DecodeError as e:
         raise e.push(_f)
     if mc != a1:
@@ -1319,18 +1469,19 @@ def _dec_PROPERTY_META_DATA_EXT_VECTOR(r, mc):
     return PROPERTY_META_DATA_EXT_VECTOR(a1, x2)
 
 
-def _enc_PROPERTY_META_DATA_EXT_VECTOR(w, v):
+def _enc_PROPERTY_META_DATA_EXT_VECTOR(w: _ndr.NdrWriter, v: PROPERTY_META_DATA_EXT_VECTOR) -> Any:
     """Write the flat part of PROPERTY_META_DATA_EXT_VECTOR; returns its referent-id slots."""
     _f = ""
     try:
         w.align(8)
         _f = 'cNumProps'
         _support.check_range(v.cNumProps, 0, 1048576)
-        w.fixed(_F10, v.cNumProps)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F18, v.cNumProps)
         _f = 'rgMetaData'
         if len(v.rgMetaData) != v.cNumProps:
             _support.check_len(len(v.rgMetaData), v.cNumProps, 'size_is')
-        pk2 = _F9.le.pack
+        pk2 = _F19.le.pack
         w.align(8)
         p3 = len(w.buf)
         w.buf += b''.join([pk2(e1.dwVersion, e1.timeChanged, e1.uuidDsaOriginating.Data1, e1.uuidDsaOriginating.Data2, e1.uuidDsaOriginating.Data3, _ndr.exact_bytes(e1.uuidDsaOriginating.Data4, 8), e1.usnOriginating) for e1 in v.rgMetaData])
@@ -1340,13 +1491,13 @@ def _enc_PROPERTY_META_DATA_EXT_VECTOR(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_REPLENTINFLIST(r):
+def _dec_REPLENTINFLIST(r: _ndr.NdrReader) -> REPLENTINFLIST:
     """Read the flat part of REPLENTINFLIST."""
     _f = ""
     try:
         r.align(4)
-        _f = 'pNextEntInf'
-        a1, a2, a3, a4, a5, a6, a7, a8 = r.fixed(_F11)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5, a6, a7, a8 = r.fixed(_F20)
         if not 0 <= a4 <= 1048576:
             _f = 'Entinf'
             raise r.error(1734, f'value {a4} is outside [range(0, 1048576)]')
@@ -1355,11 +1506,11 @@ def _dec_REPLENTINFLIST(r):
     return REPLENTINFLIST(a1, ENTINF(a2, a3, ATTRBLOCK(a4, a5)), a6, a7, a8)
 
 
-def _dec_REPLENTINFLIST_deferred(r, v):
+def _dec_REPLENTINFLIST_deferred(r: _ndr.NdrReader, v: REPLENTINFLIST) -> None:
     """Read the referents of REPLENTINFLIST's embedded pointers."""
     _f = ""
     try:
-        stack = []
+        stack: list[Any] = []
         while True:
             _f = 'pNextEntInf'
             if v.pNextEntInf:
@@ -1388,7 +1539,7 @@ def _dec_REPLENTINFLIST_deferred(r, v):
                 v.Entinf.AttrBlock.pAttr = []
                 try:
                     for i8 in range(mc4):
-                        a5, a6, a7, = r.fixed(_F7)
+                        a5, a6, a7, = r.fixed(_F10)
                         if not 0 <= a6 <= 10485760:
                             _f = 'valCount'
                             raise r.error(1734, f'value {a6} is outside [range(0, 10485760)]')
@@ -1407,7 +1558,7 @@ def _dec_REPLENTINFLIST_deferred(r, v):
                             e10.AttrVal.pAVal = []
                             try:
                                 for i15 in range(mc12):
-                                    a13, a14, = r.fixed(_F6)
+                                    a13, a14, = r.fixed(_F13)
                                     if not 0 <= a13 <= 26214400:
                                         _f = 'valLen'
                                         raise r.error(1734, f'value {a13} is outside [range(0, 26214400)]')
@@ -1453,16 +1604,17 @@ def _dec_REPLENTINFLIST_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_REPLENTINFLIST(w, v):
+def _enc_REPLENTINFLIST(w: _ndr.NdrWriter, v: REPLENTINFLIST) -> Any:
     """Write the flat part of REPLENTINFLIST; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'pNextEntInf'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'Entinf.AttrBlock.attrCount'
         _support.check_range(v.Entinf.AttrBlock.attrCount, 0, 1048576)
-        w.fixed(_F11, 0, 0, v.Entinf.ulFlags, v.Entinf.AttrBlock.attrCount, 0, v.fIsNCPrefix, 0, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F20, 0, 0, v.Entinf.ulFlags, v.Entinf.AttrBlock.attrCount, 0, v.fIsNCPrefix, 0, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1470,12 +1622,12 @@ def _enc_REPLENTINFLIST(w, v):
     return (p1 + 0, p1 + 4, p1 + 16, p1 + 24, p1 + 28)
 
 
-def _enc_REPLENTINFLIST_deferred(w, v, s):
+def _enc_REPLENTINFLIST_deferred(w: _ndr.NdrWriter, v: REPLENTINFLIST, s: Any) -> None:
     """Write the referents of REPLENTINFLIST's embedded pointers."""
     _f = ""
     try:
-        stack = []
-        seen = set()
+        stack: list[Any] = []
+        seen: set[int] = set()
         while True:
             _f = 'pNextEntInf'
             nxt = v.pNextEntInf
@@ -1505,7 +1657,7 @@ def _enc_REPLENTINFLIST_deferred(w, v, s):
                     _support.check_len(len(x3), v.Entinf.AttrBlock.attrCount, 'size_is')
                 for e4 in x3:
                     _support.check_range(e4.AttrVal.valCount, 0, 10485760)
-                pk5 = _F7.le.pack
+                pk5 = _F10.le.pack
                 w.align(4)
                 p6 = len(w.buf)
                 w.buf += b''.join([pk5(e4.attrTyp, e4.AttrVal.valCount, 0) for e4 in x3])
@@ -1521,7 +1673,7 @@ def _enc_REPLENTINFLIST_deferred(w, v, s):
                                 _support.check_len(len(x12), e10.AttrVal.valCount, 'size_is')
                             for e13 in x12:
                                 _support.check_range(e13.valLen, 0, 26214400)
-                            pk14 = _F6.le.pack
+                            pk14 = _F13.le.pack
                             w.align(4)
                             p15 = len(w.buf)
                             w.buf += b''.join([pk14(e13.valLen, 0) for e13 in x12])
@@ -1560,38 +1712,38 @@ def _enc_REPLENTINFLIST_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_VALUE_META_DATA_EXT_V1(r):
+def _dec_VALUE_META_DATA_EXT_V1(r: _ndr.NdrReader) -> VALUE_META_DATA_EXT_V1:
     """Read the flat part of VALUE_META_DATA_EXT_V1."""
     _f = ""
     try:
         r.align(8)
-        _f = 'timeCreated'
-        a1, a2, a3, a4, a5, a6, a7, a8 = r.fixed(_F12)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5, a6, a7, a8 = r.fixed(_F21)
     except _DecodeError as e:
         raise e.push(_f)
     return VALUE_META_DATA_EXT_V1(a1, PROPERTY_META_DATA_EXT(a2, a3, GUID(a4, a5, a6, a7), a8))
 
 
-def _enc_VALUE_META_DATA_EXT_V1(w, v):
+def _enc_VALUE_META_DATA_EXT_V1(w: _ndr.NdrWriter, v: VALUE_META_DATA_EXT_V1) -> Any:
     """Write the flat part of VALUE_META_DATA_EXT_V1; returns its referent-id slots."""
     _f = ""
     try:
         w.align(8)
-        _f = 'timeCreated'
-        w.fixed(_F12, v.timeCreated, v.MetaData.dwVersion, v.MetaData.timeChanged, v.MetaData.uuidDsaOriginating.Data1, v.MetaData.uuidDsaOriginating.Data2, v.MetaData.uuidDsaOriginating.Data3, _ndr.exact_bytes(v.MetaData.uuidDsaOriginating.Data4, 8), v.MetaData.usnOriginating)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F21, v.timeCreated, v.MetaData.dwVersion, v.MetaData.timeChanged, v.MetaData.uuidDsaOriginating.Data1, v.MetaData.uuidDsaOriginating.Data2, v.MetaData.uuidDsaOriginating.Data3, _ndr.exact_bytes(v.MetaData.uuidDsaOriginating.Data4, 8), v.MetaData.usnOriginating)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_REPLVALINF_V1(r):
+def _dec_REPLVALINF_V1(r: _ndr.NdrReader) -> REPLVALINF_V1:
     """Read the flat part of REPLVALINF_V1."""
     _f = ""
     try:
         r.align(8)
-        _f = 'pObject'
-        a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13 = r.fixed(_F13)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13 = r.fixed(_F22)
         if not 0 <= a3 <= 26214400:
             _f = 'Aval'
             raise r.error(1734, f'value {a3} is outside [range(0, 26214400)]')
@@ -1600,7 +1752,7 @@ def _dec_REPLVALINF_V1(r):
     return REPLVALINF_V1(a1, a2, ATTRVAL(a3, a4), a5, VALUE_META_DATA_EXT_V1(a6, PROPERTY_META_DATA_EXT(a7, a8, GUID(a9, a10, a11, a12), a13)))
 
 
-def _dec_REPLVALINF_V1_deferred(r, v):
+def _dec_REPLVALINF_V1_deferred(r: _ndr.NdrReader, v: REPLVALINF_V1) -> None:
     """Read the referents of REPLVALINF_V1's embedded pointers."""
     _f = ""
     try:
@@ -1624,16 +1776,17 @@ def _dec_REPLVALINF_V1_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_REPLVALINF_V1(w, v):
+def _enc_REPLVALINF_V1(w: _ndr.NdrWriter, v: REPLVALINF_V1) -> Any:
     """Write the flat part of REPLVALINF_V1; returns its referent-id slots."""
     _f = ""
     try:
         w.align(8)
-        _f = 'pObject'
         w.align(8)
         p1 = len(w.buf)
+        _f = 'Aval.valLen'
         _support.check_range(v.Aval.valLen, 0, 26214400)
-        w.fixed(_F13, 0, v.attrTyp, v.Aval.valLen, 0, v.fIsPresent, v.MetaData.timeCreated, v.MetaData.MetaData.dwVersion, v.MetaData.MetaData.timeChanged, v.MetaData.MetaData.uuidDsaOriginating.Data1, v.MetaData.MetaData.uuidDsaOriginating.Data2, v.MetaData.MetaData.uuidDsaOriginating.Data3, _ndr.exact_bytes(v.MetaData.MetaData.uuidDsaOriginating.Data4, 8), v.MetaData.MetaData.usnOriginating)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F22, 0, v.attrTyp, v.Aval.valLen, 0, v.fIsPresent, v.MetaData.timeCreated, v.MetaData.MetaData.dwVersion, v.MetaData.MetaData.timeChanged, v.MetaData.MetaData.uuidDsaOriginating.Data1, v.MetaData.MetaData.uuidDsaOriginating.Data2, v.MetaData.MetaData.uuidDsaOriginating.Data3, _ndr.exact_bytes(v.MetaData.MetaData.uuidDsaOriginating.Data4, 8), v.MetaData.MetaData.usnOriginating)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1641,7 +1794,7 @@ def _enc_REPLVALINF_V1(w, v):
     return (p1 + 0, p1 + 12)
 
 
-def _enc_REPLVALINF_V1_deferred(w, v, s):
+def _enc_REPLVALINF_V1_deferred(w: _ndr.NdrWriter, v: REPLVALINF_V1, s: Any) -> None:
     """Write the referents of REPLVALINF_V1's embedded pointers."""
     _f = ""
     try:
@@ -1665,13 +1818,13 @@ def _enc_REPLVALINF_V1_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_DRS_MSG_GETCHGREPLY_V6(r):
+def _dec_DRS_MSG_GETCHGREPLY_V6(r: _ndr.NdrReader) -> DRS_MSG_GETCHGREPLY_V6:
     """Read the flat part of DRS_MSG_GETCHGREPLY_V6."""
     _f = ""
     try:
         r.align(8)
-        _f = 'uuidDsaObjSrc'
-        a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25, a26, a27, a28 = r.fixed(_F14)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25, a26, a27, a28 = r.fixed(_F23)
         if not 0 <= a17 <= 1048576:
             _f = 'PrefixTableSrc'
             raise r.error(1734, f'value {a17} is outside [range(0, 1048576)]')
@@ -1683,7 +1836,7 @@ def _dec_DRS_MSG_GETCHGREPLY_V6(r):
     return DRS_MSG_GETCHGREPLY_V6(GUID(a1, a2, a3, a4), GUID(a5, a6, a7, a8), a9, USN_VECTOR(a10, a11, a12), USN_VECTOR(a13, a14, a15), a16, SCHEMA_PREFIX_TABLE(a17, a18), a19, a20, a21, a22, a23, a24, a25, a26, a27, a28)
 
 
-def _dec_DRS_MSG_GETCHGREPLY_V6_deferred(r, v):
+def _dec_DRS_MSG_GETCHGREPLY_V6_deferred(r: _ndr.NdrReader, v: DRS_MSG_GETCHGREPLY_V6) -> None:
     """Read the referents of DRS_MSG_GETCHGREPLY_V6's embedded pointers."""
     _f = ""
     try:
@@ -1711,7 +1864,7 @@ def _dec_DRS_MSG_GETCHGREPLY_V6_deferred(r, v):
             v.PrefixTableSrc.pPrefixEntry = []
             try:
                 for i10 in range(mc6):
-                    a7, a8, a9, = r.fixed(_F7)
+                    a7, a8, a9, = r.fixed(_F10)
                     if not 0 <= a8 <= 10000:
                         _f = 'length'
                         raise r.error(1734, f'value {a8} is outside [range(0, 10000)]')
@@ -1752,7 +1905,7 @@ def _dec_DRS_MSG_GETCHGREPLY_V6_deferred(r, v):
             v.rgValues = []
             try:
                 for i31 in range(mc17):
-                    a18, a19, a20, a21, a22, a23, a24, a25, a26, a27, a28, a29, a30, = r.fixed(_F13)
+                    a18, a19, a20, a21, a22, a23, a24, a25, a26, a27, a28, a29, a30, = r.fixed(_F24)
                     if not 0 <= a20 <= 26214400:
                         _f = 'valLen'
                         raise r.error(1734, f'value {a20} is outside [range(0, 26214400)]')
@@ -1785,17 +1938,19 @@ def _dec_DRS_MSG_GETCHGREPLY_V6_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_DRS_MSG_GETCHGREPLY_V6(w, v):
+def _enc_DRS_MSG_GETCHGREPLY_V6(w: _ndr.NdrWriter, v: DRS_MSG_GETCHGREPLY_V6) -> Any:
     """Write the flat part of DRS_MSG_GETCHGREPLY_V6; returns its referent-id slots."""
     _f = ""
     try:
         w.align(8)
-        _f = 'uuidDsaObjSrc'
         w.align(8)
         p1 = len(w.buf)
+        _f = 'PrefixTableSrc.PrefixCount'
         _support.check_range(v.PrefixTableSrc.PrefixCount, 0, 1048576)
+        _f = 'cNumValues'
         _support.check_range(v.cNumValues, 0, 1048576)
-        w.fixed(_F14, v.uuidDsaObjSrc.Data1, v.uuidDsaObjSrc.Data2, v.uuidDsaObjSrc.Data3, _ndr.exact_bytes(v.uuidDsaObjSrc.Data4, 8), v.uuidInvocIdSrc.Data1, v.uuidInvocIdSrc.Data2, v.uuidInvocIdSrc.Data3, _ndr.exact_bytes(v.uuidInvocIdSrc.Data4, 8), 0, v.usnvecFrom.usnHighObjUpdate, v.usnvecFrom.usnReserved, v.usnvecFrom.usnHighPropUpdate, v.usnvecTo.usnHighObjUpdate, v.usnvecTo.usnReserved, v.usnvecTo.usnHighPropUpdate, 0, v.PrefixTableSrc.PrefixCount, 0, v.ulExtendedRet, v.cNumObjects, v.cNumBytes, 0, v.fMoreData, v.cNumNcSizeObjects, v.cNumNcSizeValues, v.cNumValues, 0, v.dwDRSError)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F23, v.uuidDsaObjSrc.Data1, v.uuidDsaObjSrc.Data2, v.uuidDsaObjSrc.Data3, _ndr.exact_bytes(v.uuidDsaObjSrc.Data4, 8), v.uuidInvocIdSrc.Data1, v.uuidInvocIdSrc.Data2, v.uuidInvocIdSrc.Data3, _ndr.exact_bytes(v.uuidInvocIdSrc.Data4, 8), 0, v.usnvecFrom.usnHighObjUpdate, v.usnvecFrom.usnReserved, v.usnvecFrom.usnHighPropUpdate, v.usnvecTo.usnHighObjUpdate, v.usnvecTo.usnReserved, v.usnvecTo.usnHighPropUpdate, 0, v.PrefixTableSrc.PrefixCount, 0, v.ulExtendedRet, v.cNumObjects, v.cNumBytes, 0, v.fMoreData, v.cNumNcSizeObjects, v.cNumNcSizeValues, v.cNumValues, 0, v.dwDRSError)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1803,7 +1958,7 @@ def _enc_DRS_MSG_GETCHGREPLY_V6(w, v):
     return (p1 + 32, p1 + 88, p1 + 96, p1 + 112, p1 + 132)
 
 
-def _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w, v, s):
+def _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w: _ndr.NdrWriter, v: DRS_MSG_GETCHGREPLY_V6, s: Any) -> None:
     """Write the referents of DRS_MSG_GETCHGREPLY_V6's embedded pointers."""
     _f = ""
     try:
@@ -1828,7 +1983,7 @@ def _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w, v, s):
                 _support.check_len(len(x5), v.PrefixTableSrc.PrefixCount, 'size_is')
             for e6 in x5:
                 _support.check_range(e6.prefix.length, 0, 10000)
-            pk7 = _F7.le.pack
+            pk7 = _F10.le.pack
             w.align(4)
             p8 = len(w.buf)
             w.buf += b''.join([pk7(e6.ndx, e6.prefix.length, 0) for e6 in x5])
@@ -1866,7 +2021,7 @@ def _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w, v, s):
                 _support.check_len(len(x17), v.cNumValues, 'size_is')
             for e18 in x17:
                 _support.check_range(e18.Aval.valLen, 0, 26214400)
-            pk19 = _F13.le.pack
+            pk19 = _F24.le.pack
             w.align(8)
             p20 = len(w.buf)
             w.buf += b''.join([pk19(0, e18.attrTyp, e18.Aval.valLen, 0, e18.fIsPresent, e18.MetaData.timeCreated, e18.MetaData.MetaData.dwVersion, e18.MetaData.MetaData.timeChanged, e18.MetaData.MetaData.uuidDsaOriginating.Data1, e18.MetaData.MetaData.uuidDsaOriginating.Data2, e18.MetaData.MetaData.uuidDsaOriginating.Data3, _ndr.exact_bytes(e18.MetaData.MetaData.uuidDsaOriginating.Data4, 8), e18.MetaData.MetaData.usnOriginating) for e18 in x17])
@@ -1895,7 +2050,7 @@ def _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _read_DRS_MSG_GETCHGREPLY_V6(r):
+def _read_DRS_MSG_GETCHGREPLY_V6(r: _ndr.NdrReader) -> Any:
     try:
         v = _dec_DRS_MSG_GETCHGREPLY_V6(r)
         _dec_DRS_MSG_GETCHGREPLY_V6_deferred(r, v)
@@ -1904,7 +2059,7 @@ def _read_DRS_MSG_GETCHGREPLY_V6(r):
         raise e.push('DRS_MSG_GETCHGREPLY_V6')
 
 
-def _write_DRS_MSG_GETCHGREPLY_V6(w, v):
+def _write_DRS_MSG_GETCHGREPLY_V6(w: _ndr.NdrWriter, v: Any) -> None:
     try:
         s1 = _enc_DRS_MSG_GETCHGREPLY_V6(w, v)
         _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w, v, s1)
@@ -1914,21 +2069,22 @@ def _write_DRS_MSG_GETCHGREPLY_V6(w, v):
         raise _support.encode_failure(e).push('DRS_MSG_GETCHGREPLY_V6') from None
 
 
-def DRS_MSG_GETCHGREPLY_V6_AlignSize(h, value: DRS_MSG_GETCHGREPLY_V6) -> int:
+def DRS_MSG_GETCHGREPLY_V6_AlignSize(h: _mes.MesHandle, value: DRS_MSG_GETCHGREPLY_V6) -> int:
     """Bytes DRS_MSG_GETCHGREPLY_V6_Encode would add to the handle's stream, headers included."""
     return _mes.align_size_type(h, _write_DRS_MSG_GETCHGREPLY_V6, value, primitive=False)
 
 
-def DRS_MSG_GETCHGREPLY_V6_Encode(h, value: DRS_MSG_GETCHGREPLY_V6) -> None:
+def DRS_MSG_GETCHGREPLY_V6_Encode(h: _mes.MesHandle, value: DRS_MSG_GETCHGREPLY_V6) -> None:
     """Pickle ``value`` as DRS_MSG_GETCHGREPLY_V6 into the encoding handle."""
     _mes.encode_type(h, _write_DRS_MSG_GETCHGREPLY_V6, value, primitive=False)
 
 
-def DRS_MSG_GETCHGREPLY_V6_Decode(h) -> DRS_MSG_GETCHGREPLY_V6:
+def DRS_MSG_GETCHGREPLY_V6_Decode(h: _mes.MesHandle) -> DRS_MSG_GETCHGREPLY_V6:
     """Read the next DRS_MSG_GETCHGREPLY_V6 pickle from the decoding handle."""
-    return _mes.decode_type(h, _read_DRS_MSG_GETCHGREPLY_V6, primitive=False)
+    value: DRS_MSG_GETCHGREPLY_V6 = _mes.decode_type(h, _read_DRS_MSG_GETCHGREPLY_V6, primitive=False)
+    return value
 
 
-def DRS_MSG_GETCHGREPLY_V6_Free(h, value: DRS_MSG_GETCHGREPLY_V6) -> None:
+def DRS_MSG_GETCHGREPLY_V6_Free(h: _mes.MesHandle, value: DRS_MSG_GETCHGREPLY_V6) -> None:
     """Release what DRS_MSG_GETCHGREPLY_V6_Decode allocated (nothing to do in Python; checks the handle)."""
     _mes.free_type(h, value)

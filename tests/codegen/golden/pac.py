@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum as _enum
 from dataclasses import dataclass as _dataclass
 from dataclasses import field as _field
-from typing import Any
+from typing import Any, Callable
 
 from midlpy.runtime import API_LEVEL as _API_LEVEL
 from midlpy.runtime import mes as _mes
@@ -247,7 +247,7 @@ class CLAIM_TYPE(_enum.IntEnum):
     CLAIM_TYPE_BOOLEAN = 6
 
 
-_CLAIM_TYPE_member = CLAIM_TYPE._value2member_map_.get
+_CLAIM_TYPE_member: Callable[[int, int], CLAIM_TYPE | int] = CLAIM_TYPE._value2member_map_.get  # type: ignore[assignment]
 
 
 class CLAIMS_SOURCE_TYPE(_enum.IntEnum):
@@ -257,7 +257,7 @@ class CLAIMS_SOURCE_TYPE(_enum.IntEnum):
     CLAIMS_SOURCE_TYPE_CERTIFICATE = 2
 
 
-_CLAIMS_SOURCE_TYPE_member = CLAIMS_SOURCE_TYPE._value2member_map_.get
+_CLAIMS_SOURCE_TYPE_member: Callable[[int, int], CLAIMS_SOURCE_TYPE | int] = CLAIMS_SOURCE_TYPE._value2member_map_.get  # type: ignore[assignment]
 
 
 class CLAIMS_COMPRESSION_FORMAT(_enum.IntEnum):
@@ -269,7 +269,7 @@ class CLAIMS_COMPRESSION_FORMAT(_enum.IntEnum):
     COMPRESSION_FORMAT_XPRESS_HUFF = 4
 
 
-_CLAIMS_COMPRESSION_FORMAT_member = CLAIMS_COMPRESSION_FORMAT._value2member_map_.get
+_CLAIMS_COMPRESSION_FORMAT_member: Callable[[int, int], CLAIMS_COMPRESSION_FORMAT | int] = CLAIMS_COMPRESSION_FORMAT._value2member_map_.get  # type: ignore[assignment]
 
 
 @_dataclass(slots=True)
@@ -371,42 +371,217 @@ COMPRESSION_FORMAT_XPRESS_HUFF = CLAIMS_COMPRESSION_FORMAT.COMPRESSION_FORMAT_XP
 
 
 # Fixed runs: each reads or writes a group of fixed-size fields with one struct call.
-_F0 = _ndr.Fixed('II', 4)
-_F1 = _ndr.Fixed('HHI', 4)
-_F2 = _ndr.Fixed('6s', 1)
-_F3 = _ndr.Fixed('BB6s', 4)
-_F4 = _ndr.Fixed('8s', 1)
-_F5 = _ndr.Fixed('8s8s', 1)
-_F6 = _ndr.Fixed('III', 4)
-_F7 = _ndr.Fixed('IBB6s', 4)
-_F8 = _ndr.Fixed('IIIIIIIIIIIIHHIHHIHHIHHIHHIHHIHHIIIII8s8sHHIHHIIIIIIIIIIIIIIIII', 4)
-_F9 = _ndr.Fixed('HHIII', 4)
-_F10 = _ndr.Fixed('I', 4)
-_F11 = _ndr.Fixed('IIIIIIIII', 4)
-_F12 = _ndr.Fixed('IH', 4)
-_F13 = _ndr.Fixed('H2xII', 4)
-_F14 = _ndr.Fixed('IIH2xII', 4)
-_F15 = _ndr.Fixed('IIH2xIH2xII', 4)
+_F0 = _ndr.Fixed('II', 4, (
+    'dwLowDateTime',
+    'dwHighDateTime',
+))
+_F1 = _ndr.Fixed('HHI', 4, (
+    'Length',
+    'MaximumLength',
+    'Buffer',
+))
+_F2 = _ndr.Fixed('6s', 1, (
+    'Value',
+))
+_F3 = _ndr.Fixed('BB6s', 4, (
+    'Revision',
+    'SubAuthorityCount',
+    'IdentifierAuthority.Value',
+))
+_F4 = _ndr.Fixed('8s', 1, (
+    'data',
+))
+_F5 = _ndr.Fixed('8s8s', 1, (
+    'data[0].data',
+    'data[1].data',
+))
+_F6 = _ndr.Fixed('II', 4, (
+    'RelativeId',
+    'Attributes',
+))
+_F7 = _ndr.Fixed('III', 4, (
+    'DomainId',
+    'GroupCount',
+    'GroupIds',
+))
+_F8 = _ndr.Fixed('IBB6s', 4)
+_F9 = _ndr.Fixed('II', 4)
+_F10 = _ndr.Fixed('II', 4, (
+    'Sid',
+    'Attributes',
+))
+_F11 = _ndr.Fixed('IIIIIIIIIIIIHHIHHIHHIHHIHHIHHIHHIIIII8s8sHHIHHIIIIIIIIIIIIIIIII', 4, (
+    'LogonTime.dwLowDateTime',
+    'LogonTime.dwHighDateTime',
+    'LogoffTime.dwLowDateTime',
+    'LogoffTime.dwHighDateTime',
+    'KickOffTime.dwLowDateTime',
+    'KickOffTime.dwHighDateTime',
+    'PasswordLastSet.dwLowDateTime',
+    'PasswordLastSet.dwHighDateTime',
+    'PasswordCanChange.dwLowDateTime',
+    'PasswordCanChange.dwHighDateTime',
+    'PasswordMustChange.dwLowDateTime',
+    'PasswordMustChange.dwHighDateTime',
+    'EffectiveName.Length',
+    'EffectiveName.MaximumLength',
+    'EffectiveName.Buffer',
+    'FullName.Length',
+    'FullName.MaximumLength',
+    'FullName.Buffer',
+    'LogonScript.Length',
+    'LogonScript.MaximumLength',
+    'LogonScript.Buffer',
+    'ProfilePath.Length',
+    'ProfilePath.MaximumLength',
+    'ProfilePath.Buffer',
+    'HomeDirectory.Length',
+    'HomeDirectory.MaximumLength',
+    'HomeDirectory.Buffer',
+    'HomeDirectoryDrive.Length',
+    'HomeDirectoryDrive.MaximumLength',
+    'HomeDirectoryDrive.Buffer',
+    'LogonCount',
+    'BadPasswordCount',
+    'UserId',
+    'PrimaryGroupId',
+    'GroupCount',
+    'GroupIds',
+    'UserFlags',
+    'UserSessionKey.data[0].data',
+    'UserSessionKey.data[1].data',
+    'LogonServer.Length',
+    'LogonServer.MaximumLength',
+    'LogonServer.Buffer',
+    'LogonDomainName.Length',
+    'LogonDomainName.MaximumLength',
+    'LogonDomainName.Buffer',
+    'LogonDomainId',
+    'Reserved1[0]',
+    'Reserved1[1]',
+    'UserAccountControl',
+    'SubAuthStatus',
+    'LastSuccessfulILogon.dwLowDateTime',
+    'LastSuccessfulILogon.dwHighDateTime',
+    'LastFailedILogon.dwLowDateTime',
+    'LastFailedILogon.dwHighDateTime',
+    'FailedILogonCount',
+    'Reserved3',
+    'SidCount',
+    'ExtraSids',
+    'ResourceGroupDomainSid',
+    'ResourceGroupCount',
+    'ResourceGroupIds',
+))
+_F12 = _ndr.Fixed('HHIII', 4, (
+    'PackageName.Length',
+    'PackageName.MaximumLength',
+    'PackageName.Buffer',
+    'CredentialSize',
+    'Credentials',
+))
+_F13 = _ndr.Fixed('I', 4, (
+    'CredentialCount',
+))
+_F14 = _ndr.Fixed('HHIII', 4)
+_F15 = _ndr.Fixed('HHIII', 4, (
+    'S4U2proxyTarget.Length',
+    'S4U2proxyTarget.MaximumLength',
+    'S4U2proxyTarget.Buffer',
+    'TransitedListSize',
+    'S4UTransitedServices',
+))
+_F16 = _ndr.Fixed('HHI', 4)
+_F17 = _ndr.Fixed('IIIIIIIII', 4, (
+    'UserId',
+    'PrimaryGroupId',
+    'AccountDomainId',
+    'AccountGroupCount',
+    'AccountGroupIds',
+    'SidCount',
+    'ExtraSids',
+    'DomainGroupCount',
+    'DomainGroup',
+))
+_F18 = _ndr.Fixed('III', 4)
+_F19 = _ndr.Fixed('II', 4, (
+    'ValueCount',
+    'Int64Values',
+))
+_F20 = _ndr.Fixed('II', 4, (
+    'ValueCount',
+    'Uint64Values',
+))
+_F21 = _ndr.Fixed('II', 4, (
+    'ValueCount',
+    'StringValues',
+))
+_F22 = _ndr.Fixed('II', 4, (
+    'ValueCount',
+    'BooleanValues',
+))
+_F23 = _ndr.Fixed('II', 4, (
+    'Int64.ValueCount',
+    'Int64.Int64Values',
+))
+_F24 = _ndr.Fixed('II', 4, (
+    'Uint64.ValueCount',
+    'Uint64.Uint64Values',
+))
+_F25 = _ndr.Fixed('II', 4, (
+    'String.ValueCount',
+    'String.StringValues',
+))
+_F26 = _ndr.Fixed('II', 4, (
+    'Boolean.ValueCount',
+    'Boolean.BooleanValues',
+))
+_F27 = _ndr.Fixed('IH', 4, (
+    'Id',
+    'Type',
+))
+_F28 = _ndr.Fixed('H2xII', 4, (
+    'usClaimsSourceType',
+    'ulClaimsCount',
+    'ClaimEntries',
+))
+_F29 = _ndr.Fixed('IIH2xII', 4, (
+    'ulClaimsArrayCount',
+    'ClaimsArrays',
+    'usReservedType',
+    'ulReservedFieldSize',
+    'ReservedField',
+))
+_F30 = _ndr.Fixed('H2xII', 4)
+_F31 = _ndr.Fixed('IIH2xIH2xII', 4, (
+    'ulClaimsSetSize',
+    'ClaimsSet',
+    'usCompressionFormat',
+    'ulUncompressedClaimsSetSize',
+    'usReservedType',
+    'ulReservedFieldSize',
+    'ReservedField',
+))
 
 
-def _dec_FILETIME(r):
+def _dec_FILETIME(r: _ndr.NdrReader) -> FILETIME:
     """Read the flat part of FILETIME."""
     _f = ""
     try:
         r.align(4)
-        _f = 'dwLowDateTime'
+        _f = ""  # the run names the member that is cut short
         a1, a2 = r.fixed(_F0)
     except _DecodeError as e:
         raise e.push(_f)
     return FILETIME(a1, a2)
 
 
-def _enc_FILETIME(w, v):
+def _enc_FILETIME(w: _ndr.NdrWriter, v: FILETIME) -> Any:
     """Write the flat part of FILETIME; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'dwLowDateTime'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F0, v.dwLowDateTime, v.dwHighDateTime)
     except _EncodeError as e:
         raise e.push(_f)
@@ -414,19 +589,19 @@ def _enc_FILETIME(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_RPC_UNICODE_STRING(r):
+def _dec_RPC_UNICODE_STRING(r: _ndr.NdrReader) -> RPC_UNICODE_STRING:
     """Read the flat part of RPC_UNICODE_STRING."""
     _f = ""
     try:
         r.align(4)
-        _f = 'Length'
+        _f = ""  # the run names the member that is cut short
         a1, a2, a3 = r.fixed(_F1)
     except _DecodeError as e:
         raise e.push(_f)
     return RPC_UNICODE_STRING(a1, a2, a3)
 
 
-def _dec_RPC_UNICODE_STRING_deferred(r, v):
+def _dec_RPC_UNICODE_STRING_deferred(r: _ndr.NdrReader, v: RPC_UNICODE_STRING) -> None:
     """Read the referents of RPC_UNICODE_STRING's embedded pointers."""
     _f = ""
     try:
@@ -440,14 +615,14 @@ def _dec_RPC_UNICODE_STRING_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_RPC_UNICODE_STRING(w, v):
+def _enc_RPC_UNICODE_STRING(w: _ndr.NdrWriter, v: RPC_UNICODE_STRING) -> Any:
     """Write the flat part of RPC_UNICODE_STRING; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'Length'
         w.align(4)
         p1 = len(w.buf)
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F1, v.Length, v.MaximumLength, 0)
     except _EncodeError as e:
         raise e.push(_f)
@@ -456,7 +631,7 @@ def _enc_RPC_UNICODE_STRING(w, v):
     return (p1 + 4,)
 
 
-def _enc_RPC_UNICODE_STRING_deferred(w, v, s):
+def _enc_RPC_UNICODE_STRING_deferred(w: _ndr.NdrWriter, v: RPC_UNICODE_STRING, s: Any) -> None:
     """Write the referents of RPC_UNICODE_STRING's embedded pointers."""
     _f = ""
     try:
@@ -470,24 +645,24 @@ def _enc_RPC_UNICODE_STRING_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_RPC_SID_IDENTIFIER_AUTHORITY(r):
+def _dec_RPC_SID_IDENTIFIER_AUTHORITY(r: _ndr.NdrReader) -> RPC_SID_IDENTIFIER_AUTHORITY:
     """Read the flat part of RPC_SID_IDENTIFIER_AUTHORITY."""
     _f = ""
     try:
         r.align(1)
-        _f = 'Value'
+        _f = ""  # the run names the member that is cut short
         a1, = r.fixed(_F2)
     except _DecodeError as e:
         raise e.push(_f)
     return RPC_SID_IDENTIFIER_AUTHORITY(a1)
 
 
-def _enc_RPC_SID_IDENTIFIER_AUTHORITY(w, v):
+def _enc_RPC_SID_IDENTIFIER_AUTHORITY(w: _ndr.NdrWriter, v: RPC_SID_IDENTIFIER_AUTHORITY) -> Any:
     """Write the flat part of RPC_SID_IDENTIFIER_AUTHORITY; returns its referent-id slots."""
     _f = ""
     try:
         w.align(1)
-        _f = 'Value'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F2, _ndr.exact_bytes(v.Value, 6))
     except _EncodeError as e:
         raise e.push(_f)
@@ -495,12 +670,12 @@ def _enc_RPC_SID_IDENTIFIER_AUTHORITY(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_RPC_SID(r, mc):
+def _dec_RPC_SID(r: _ndr.NdrReader, mc: int) -> RPC_SID:
     """Read the flat part of RPC_SID."""
     _f = ""
     try:
         r.align(4)
-        _f = 'Revision'
+        _f = ""  # the run names the member that is cut short
         a1, a2, a3 = r.fixed(_F3)
         _f = 'SubAuthority'
         x4 = r.prim_array('I', mc)
@@ -513,12 +688,12 @@ def _dec_RPC_SID(r, mc):
     return RPC_SID(a1, a2, RPC_SID_IDENTIFIER_AUTHORITY(a3), x4)
 
 
-def _enc_RPC_SID(w, v):
+def _enc_RPC_SID(w: _ndr.NdrWriter, v: RPC_SID) -> Any:
     """Write the flat part of RPC_SID; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'Revision'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F3, v.Revision, v.SubAuthorityCount, _ndr.exact_bytes(v.IdentifierAuthority.Value, 6))
         _f = 'SubAuthority'
         if len(v.SubAuthority) != v.SubAuthorityCount:
@@ -530,24 +705,24 @@ def _enc_RPC_SID(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CYPHER_BLOCK(r):
+def _dec_CYPHER_BLOCK(r: _ndr.NdrReader) -> CYPHER_BLOCK:
     """Read the flat part of CYPHER_BLOCK."""
     _f = ""
     try:
         r.align(1)
-        _f = 'data'
+        _f = ""  # the run names the member that is cut short
         a1, = r.fixed(_F4)
     except _DecodeError as e:
         raise e.push(_f)
     return CYPHER_BLOCK(a1)
 
 
-def _enc_CYPHER_BLOCK(w, v):
+def _enc_CYPHER_BLOCK(w: _ndr.NdrWriter, v: CYPHER_BLOCK) -> Any:
     """Write the flat part of CYPHER_BLOCK; returns its referent-id slots."""
     _f = ""
     try:
         w.align(1)
-        _f = 'data'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F4, _ndr.exact_bytes(v.data, 8))
     except _EncodeError as e:
         raise e.push(_f)
@@ -555,24 +730,24 @@ def _enc_CYPHER_BLOCK(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_USER_SESSION_KEY(r):
+def _dec_USER_SESSION_KEY(r: _ndr.NdrReader) -> USER_SESSION_KEY:
     """Read the flat part of USER_SESSION_KEY."""
     _f = ""
     try:
         r.align(1)
-        _f = 'data'
+        _f = ""  # the run names the member that is cut short
         a1, a2 = r.fixed(_F5)
     except _DecodeError as e:
         raise e.push(_f)
     return USER_SESSION_KEY([CYPHER_BLOCK(a1), CYPHER_BLOCK(a2)])
 
 
-def _enc_USER_SESSION_KEY(w, v):
+def _enc_USER_SESSION_KEY(w: _ndr.NdrWriter, v: USER_SESSION_KEY) -> Any:
     """Write the flat part of USER_SESSION_KEY; returns its referent-id slots."""
     _f = ""
     try:
         w.align(1)
-        _f = 'data'
+        _f = ""  # the run names the member it cannot pack
         w.fixed(_F5, _ndr.exact_bytes(v.data[0].data, 8), _ndr.exact_bytes(v.data[1].data, 8))
     except _EncodeError as e:
         raise e.push(_f)
@@ -580,51 +755,51 @@ def _enc_USER_SESSION_KEY(w, v):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_GROUP_MEMBERSHIP(r):
+def _dec_GROUP_MEMBERSHIP(r: _ndr.NdrReader) -> GROUP_MEMBERSHIP:
     """Read the flat part of GROUP_MEMBERSHIP."""
     _f = ""
     try:
         r.align(4)
-        _f = 'RelativeId'
-        a1, a2 = r.fixed(_F0)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F6)
     except _DecodeError as e:
         raise e.push(_f)
     return GROUP_MEMBERSHIP(a1, a2)
 
 
-def _enc_GROUP_MEMBERSHIP(w, v):
+def _enc_GROUP_MEMBERSHIP(w: _ndr.NdrWriter, v: GROUP_MEMBERSHIP) -> Any:
     """Write the flat part of GROUP_MEMBERSHIP; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'RelativeId'
-        w.fixed(_F0, v.RelativeId, v.Attributes)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F6, v.RelativeId, v.Attributes)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_DOMAIN_GROUP_MEMBERSHIP(r):
+def _dec_DOMAIN_GROUP_MEMBERSHIP(r: _ndr.NdrReader) -> DOMAIN_GROUP_MEMBERSHIP:
     """Read the flat part of DOMAIN_GROUP_MEMBERSHIP."""
     _f = ""
     try:
         r.align(4)
-        _f = 'DomainId'
-        a1, a2, a3 = r.fixed(_F6)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3 = r.fixed(_F7)
     except _DecodeError as e:
         raise e.push(_f)
     return DOMAIN_GROUP_MEMBERSHIP(a1, a2, a3)
 
 
-def _dec_DOMAIN_GROUP_MEMBERSHIP_deferred(r, v):
+def _dec_DOMAIN_GROUP_MEMBERSHIP_deferred(r: _ndr.NdrReader, v: DOMAIN_GROUP_MEMBERSHIP) -> None:
     """Read the referents of DOMAIN_GROUP_MEMBERSHIP's embedded pointers."""
     _f = ""
     try:
         _f = 'DomainId'
         ref1 = v.DomainId
         if ref1:
-            mc2, a3, a4, a5 = r.fixed(_F7)
+            mc2, a3, a4, a5 = r.fixed(_F8)
             if mc2 != a4:
                 raise r.error(1734, f'max count {mc2} disagrees with the size of SubAuthority, {a4}').push('SubAuthority')
             x6 = r.prim_array('I', mc2)
@@ -637,22 +812,22 @@ def _dec_DOMAIN_GROUP_MEMBERSHIP_deferred(r, v):
             mc8 = r.conformance()
             if mc8 != v.GroupCount:
                 raise r.error(1734, f'array max count {mc8} disagrees with its size {v.GroupCount}')
-            v.GroupIds = [GROUP_MEMBERSHIP(a9, a10) for a9, a10 in r.rows(_F0, mc8)]
+            v.GroupIds = [GROUP_MEMBERSHIP(a9, a10) for a9, a10 in r.rows(_F9, mc8)]
         else:
             v.GroupIds = None
     except _DecodeError as e:
         raise e.push(_f)
 
 
-def _enc_DOMAIN_GROUP_MEMBERSHIP(w, v):
+def _enc_DOMAIN_GROUP_MEMBERSHIP(w: _ndr.NdrWriter, v: DOMAIN_GROUP_MEMBERSHIP) -> Any:
     """Write the flat part of DOMAIN_GROUP_MEMBERSHIP; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'DomainId'
         w.align(4)
         p1 = len(w.buf)
-        w.fixed(_F6, 0, v.GroupCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F7, 0, v.GroupCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -660,7 +835,7 @@ def _enc_DOMAIN_GROUP_MEMBERSHIP(w, v):
     return (p1 + 0, p1 + 8)
 
 
-def _enc_DOMAIN_GROUP_MEMBERSHIP_deferred(w, v, s):
+def _enc_DOMAIN_GROUP_MEMBERSHIP_deferred(w: _ndr.NdrWriter, v: DOMAIN_GROUP_MEMBERSHIP, s: Any) -> None:
     """Write the referents of DOMAIN_GROUP_MEMBERSHIP's embedded pointers."""
     _f = ""
     try:
@@ -671,7 +846,7 @@ def _enc_DOMAIN_GROUP_MEMBERSHIP_deferred(w, v, s):
             n2 = len(x1.SubAuthority)
             if n2 != x1.SubAuthorityCount:
                 _support.check_len(n2, x1.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F7, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
+            w.fixed(_F8, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
             w.prim_array('I', x1.SubAuthority)
         _f = 'GroupIds'
         x3 = v.GroupIds
@@ -680,7 +855,7 @@ def _enc_DOMAIN_GROUP_MEMBERSHIP_deferred(w, v, s):
             w.conformance(v.GroupCount)
             if len(x3) != v.GroupCount:
                 _support.check_len(len(x3), v.GroupCount, 'size_is')
-            pk5 = _F0.le.pack
+            pk5 = _F9.le.pack
             w.align(4)
             p6 = len(w.buf)
             w.buf += b''.join([pk5(e4.RelativeId, e4.Attributes) for e4 in x3])
@@ -690,26 +865,26 @@ def _enc_DOMAIN_GROUP_MEMBERSHIP_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_KERB_SID_AND_ATTRIBUTES(r):
+def _dec_KERB_SID_AND_ATTRIBUTES(r: _ndr.NdrReader) -> KERB_SID_AND_ATTRIBUTES:
     """Read the flat part of KERB_SID_AND_ATTRIBUTES."""
     _f = ""
     try:
         r.align(4)
-        _f = 'Sid'
-        a1, a2 = r.fixed(_F0)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F10)
     except _DecodeError as e:
         raise e.push(_f)
     return KERB_SID_AND_ATTRIBUTES(a1, a2)
 
 
-def _dec_KERB_SID_AND_ATTRIBUTES_deferred(r, v):
+def _dec_KERB_SID_AND_ATTRIBUTES_deferred(r: _ndr.NdrReader, v: KERB_SID_AND_ATTRIBUTES) -> None:
     """Read the referents of KERB_SID_AND_ATTRIBUTES's embedded pointers."""
     _f = ""
     try:
         _f = 'Sid'
         ref1 = v.Sid
         if ref1:
-            mc2, a3, a4, a5 = r.fixed(_F7)
+            mc2, a3, a4, a5 = r.fixed(_F8)
             if mc2 != a4:
                 raise r.error(1734, f'max count {mc2} disagrees with the size of SubAuthority, {a4}').push('SubAuthority')
             x6 = r.prim_array('I', mc2)
@@ -720,15 +895,15 @@ def _dec_KERB_SID_AND_ATTRIBUTES_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_KERB_SID_AND_ATTRIBUTES(w, v):
+def _enc_KERB_SID_AND_ATTRIBUTES(w: _ndr.NdrWriter, v: KERB_SID_AND_ATTRIBUTES) -> Any:
     """Write the flat part of KERB_SID_AND_ATTRIBUTES; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'Sid'
         w.align(4)
         p1 = len(w.buf)
-        w.fixed(_F0, 0, v.Attributes)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F10, 0, v.Attributes)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -736,7 +911,7 @@ def _enc_KERB_SID_AND_ATTRIBUTES(w, v):
     return (p1 + 0,)
 
 
-def _enc_KERB_SID_AND_ATTRIBUTES_deferred(w, v, s):
+def _enc_KERB_SID_AND_ATTRIBUTES_deferred(w: _ndr.NdrWriter, v: KERB_SID_AND_ATTRIBUTES, s: Any) -> None:
     """Write the referents of KERB_SID_AND_ATTRIBUTES's embedded pointers."""
     _f = ""
     try:
@@ -747,7 +922,7 @@ def _enc_KERB_SID_AND_ATTRIBUTES_deferred(w, v, s):
             n2 = len(x1.SubAuthority)
             if n2 != x1.SubAuthorityCount:
                 _support.check_len(n2, x1.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F7, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
+            w.fixed(_F8, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
             w.prim_array('I', x1.SubAuthority)
     except _EncodeError as e:
         raise e.push(_f)
@@ -755,19 +930,19 @@ def _enc_KERB_SID_AND_ATTRIBUTES_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_KERB_VALIDATION_INFO(r):
+def _dec_KERB_VALIDATION_INFO(r: _ndr.NdrReader) -> KERB_VALIDATION_INFO:
     """Read the flat part of KERB_VALIDATION_INFO."""
     _f = ""
     try:
         r.align(4)
-        _f = 'LogonTime'
-        a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25, a26, a27, a28, a29, a30, a31, a32, a33, a34, a35, a36, a37, a38, a39, a40, a41, a42, a43, a44, a45, a46, a47, a48, a49, a50, a51, a52, a53, a54, a55, a56, a57, a58, a59, a60, a61 = r.fixed(_F8)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25, a26, a27, a28, a29, a30, a31, a32, a33, a34, a35, a36, a37, a38, a39, a40, a41, a42, a43, a44, a45, a46, a47, a48, a49, a50, a51, a52, a53, a54, a55, a56, a57, a58, a59, a60, a61 = r.fixed(_F11)
     except _DecodeError as e:
         raise e.push(_f)
     return KERB_VALIDATION_INFO(FILETIME(a1, a2), FILETIME(a3, a4), FILETIME(a5, a6), FILETIME(a7, a8), FILETIME(a9, a10), FILETIME(a11, a12), RPC_UNICODE_STRING(a13, a14, a15), RPC_UNICODE_STRING(a16, a17, a18), RPC_UNICODE_STRING(a19, a20, a21), RPC_UNICODE_STRING(a22, a23, a24), RPC_UNICODE_STRING(a25, a26, a27), RPC_UNICODE_STRING(a28, a29, a30), a31, a32, a33, a34, a35, a36, a37, USER_SESSION_KEY([CYPHER_BLOCK(a38), CYPHER_BLOCK(a39)]), RPC_UNICODE_STRING(a40, a41, a42), RPC_UNICODE_STRING(a43, a44, a45), a46, [a47, a48], a49, a50, FILETIME(a51, a52), FILETIME(a53, a54), a55, a56, a57, a58, a59, a60, a61)
 
 
-def _dec_KERB_VALIDATION_INFO_deferred(r, v):
+def _dec_KERB_VALIDATION_INFO_deferred(r: _ndr.NdrReader, v: KERB_VALIDATION_INFO) -> None:
     """Read the referents of KERB_VALIDATION_INFO's embedded pointers."""
     _f = ""
     try:
@@ -813,7 +988,7 @@ def _dec_KERB_VALIDATION_INFO_deferred(r, v):
             mc8 = r.conformance()
             if mc8 != v.GroupCount:
                 raise r.error(1734, f'array max count {mc8} disagrees with its size {v.GroupCount}')
-            v.GroupIds = [GROUP_MEMBERSHIP(a9, a10) for a9, a10 in r.rows(_F0, mc8)]
+            v.GroupIds = [GROUP_MEMBERSHIP(a9, a10) for a9, a10 in r.rows(_F9, mc8)]
         else:
             v.GroupIds = None
         _f = 'LogonServer.Buffer'
@@ -831,7 +1006,7 @@ def _dec_KERB_VALIDATION_INFO_deferred(r, v):
         _f = 'LogonDomainId'
         ref13 = v.LogonDomainId
         if ref13:
-            mc14, a15, a16, a17 = r.fixed(_F7)
+            mc14, a15, a16, a17 = r.fixed(_F8)
             if mc14 != a16:
                 raise r.error(1734, f'max count {mc14} disagrees with the size of SubAuthority, {a16}').push('SubAuthority')
             x18 = r.prim_array('I', mc14)
@@ -844,13 +1019,13 @@ def _dec_KERB_VALIDATION_INFO_deferred(r, v):
             mc20 = r.conformance()
             if mc20 != v.SidCount:
                 raise r.error(1734, f'array max count {mc20} disagrees with its size {v.SidCount}')
-            v.ExtraSids = [KERB_SID_AND_ATTRIBUTES(a21, a22) for a21, a22 in r.rows(_F0, mc20)]
+            v.ExtraSids = [KERB_SID_AND_ATTRIBUTES(a21, a22) for a21, a22 in r.rows(_F9, mc20)]
             try:
                 for i23, e24 in enumerate(v.ExtraSids):
                     _f = 'Sid'
                     ref25 = e24.Sid
                     if ref25:
-                        mc26, a27, a28, a29 = r.fixed(_F7)
+                        mc26, a27, a28, a29 = r.fixed(_F8)
                         if mc26 != a28:
                             raise r.error(1734, f'max count {mc26} disagrees with the size of SubAuthority, {a28}').push('SubAuthority')
                         x30 = r.prim_array('I', mc26)
@@ -864,7 +1039,7 @@ def _dec_KERB_VALIDATION_INFO_deferred(r, v):
         _f = 'ResourceGroupDomainSid'
         ref31 = v.ResourceGroupDomainSid
         if ref31:
-            mc32, a33, a34, a35 = r.fixed(_F7)
+            mc32, a33, a34, a35 = r.fixed(_F8)
             if mc32 != a34:
                 raise r.error(1734, f'max count {mc32} disagrees with the size of SubAuthority, {a34}').push('SubAuthority')
             x36 = r.prim_array('I', mc32)
@@ -877,22 +1052,22 @@ def _dec_KERB_VALIDATION_INFO_deferred(r, v):
             mc38 = r.conformance()
             if mc38 != v.ResourceGroupCount:
                 raise r.error(1734, f'array max count {mc38} disagrees with its size {v.ResourceGroupCount}')
-            v.ResourceGroupIds = [GROUP_MEMBERSHIP(a39, a40) for a39, a40 in r.rows(_F0, mc38)]
+            v.ResourceGroupIds = [GROUP_MEMBERSHIP(a39, a40) for a39, a40 in r.rows(_F9, mc38)]
         else:
             v.ResourceGroupIds = None
     except _DecodeError as e:
         raise e.push(_f)
 
 
-def _enc_KERB_VALIDATION_INFO(w, v):
+def _enc_KERB_VALIDATION_INFO(w: _ndr.NdrWriter, v: KERB_VALIDATION_INFO) -> Any:
     """Write the flat part of KERB_VALIDATION_INFO; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'LogonTime'
         w.align(4)
         p1 = len(w.buf)
-        w.fixed(_F8, v.LogonTime.dwLowDateTime, v.LogonTime.dwHighDateTime, v.LogoffTime.dwLowDateTime, v.LogoffTime.dwHighDateTime, v.KickOffTime.dwLowDateTime, v.KickOffTime.dwHighDateTime, v.PasswordLastSet.dwLowDateTime, v.PasswordLastSet.dwHighDateTime, v.PasswordCanChange.dwLowDateTime, v.PasswordCanChange.dwHighDateTime, v.PasswordMustChange.dwLowDateTime, v.PasswordMustChange.dwHighDateTime, v.EffectiveName.Length, v.EffectiveName.MaximumLength, 0, v.FullName.Length, v.FullName.MaximumLength, 0, v.LogonScript.Length, v.LogonScript.MaximumLength, 0, v.ProfilePath.Length, v.ProfilePath.MaximumLength, 0, v.HomeDirectory.Length, v.HomeDirectory.MaximumLength, 0, v.HomeDirectoryDrive.Length, v.HomeDirectoryDrive.MaximumLength, 0, v.LogonCount, v.BadPasswordCount, v.UserId, v.PrimaryGroupId, v.GroupCount, 0, v.UserFlags, _ndr.exact_bytes(v.UserSessionKey.data[0].data, 8), _ndr.exact_bytes(v.UserSessionKey.data[1].data, 8), v.LogonServer.Length, v.LogonServer.MaximumLength, 0, v.LogonDomainName.Length, v.LogonDomainName.MaximumLength, 0, 0, v.Reserved1[0], v.Reserved1[1], v.UserAccountControl, v.SubAuthStatus, v.LastSuccessfulILogon.dwLowDateTime, v.LastSuccessfulILogon.dwHighDateTime, v.LastFailedILogon.dwLowDateTime, v.LastFailedILogon.dwHighDateTime, v.FailedILogonCount, v.Reserved3, v.SidCount, 0, 0, v.ResourceGroupCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F11, v.LogonTime.dwLowDateTime, v.LogonTime.dwHighDateTime, v.LogoffTime.dwLowDateTime, v.LogoffTime.dwHighDateTime, v.KickOffTime.dwLowDateTime, v.KickOffTime.dwHighDateTime, v.PasswordLastSet.dwLowDateTime, v.PasswordLastSet.dwHighDateTime, v.PasswordCanChange.dwLowDateTime, v.PasswordCanChange.dwHighDateTime, v.PasswordMustChange.dwLowDateTime, v.PasswordMustChange.dwHighDateTime, v.EffectiveName.Length, v.EffectiveName.MaximumLength, 0, v.FullName.Length, v.FullName.MaximumLength, 0, v.LogonScript.Length, v.LogonScript.MaximumLength, 0, v.ProfilePath.Length, v.ProfilePath.MaximumLength, 0, v.HomeDirectory.Length, v.HomeDirectory.MaximumLength, 0, v.HomeDirectoryDrive.Length, v.HomeDirectoryDrive.MaximumLength, 0, v.LogonCount, v.BadPasswordCount, v.UserId, v.PrimaryGroupId, v.GroupCount, 0, v.UserFlags, _ndr.exact_bytes(v.UserSessionKey.data[0].data, 8), _ndr.exact_bytes(v.UserSessionKey.data[1].data, 8), v.LogonServer.Length, v.LogonServer.MaximumLength, 0, v.LogonDomainName.Length, v.LogonDomainName.MaximumLength, 0, 0, v.Reserved1[0], v.Reserved1[1], v.UserAccountControl, v.SubAuthStatus, v.LastSuccessfulILogon.dwLowDateTime, v.LastSuccessfulILogon.dwHighDateTime, v.LastFailedILogon.dwLowDateTime, v.LastFailedILogon.dwHighDateTime, v.FailedILogonCount, v.Reserved3, v.SidCount, 0, 0, v.ResourceGroupCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -900,7 +1075,7 @@ def _enc_KERB_VALIDATION_INFO(w, v):
     return (p1 + 52, p1 + 60, p1 + 68, p1 + 76, p1 + 84, p1 + 92, p1 + 112, p1 + 140, p1 + 148, p1 + 152, p1 + 200, p1 + 204, p1 + 212)
 
 
-def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
+def _enc_KERB_VALIDATION_INFO_deferred(w: _ndr.NdrWriter, v: KERB_VALIDATION_INFO, s: Any) -> None:
     """Write the referents of KERB_VALIDATION_INFO's embedded pointers."""
     _f = ""
     try:
@@ -935,7 +1110,7 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
             w.conformance(v.GroupCount)
             if len(x7) != v.GroupCount:
                 _support.check_len(len(x7), v.GroupCount, 'size_is')
-            pk9 = _F0.le.pack
+            pk9 = _F9.le.pack
             w.align(4)
             p10 = len(w.buf)
             w.buf += b''.join([pk9(e8.RelativeId, e8.Attributes) for e8 in x7])
@@ -954,7 +1129,7 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
             n14 = len(x13.SubAuthority)
             if n14 != x13.SubAuthorityCount:
                 _support.check_len(n14, x13.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F7, n14, x13.Revision, x13.SubAuthorityCount, _ndr.exact_bytes(x13.IdentifierAuthority.Value, 6))
+            w.fixed(_F8, n14, x13.Revision, x13.SubAuthorityCount, _ndr.exact_bytes(x13.IdentifierAuthority.Value, 6))
             w.prim_array('I', x13.SubAuthority)
         _f = 'ExtraSids'
         x15 = v.ExtraSids
@@ -963,7 +1138,7 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
             w.conformance(v.SidCount)
             if len(x15) != v.SidCount:
                 _support.check_len(len(x15), v.SidCount, 'size_is')
-            pk17 = _F0.le.pack
+            pk17 = _F9.le.pack
             w.align(4)
             p18 = len(w.buf)
             w.buf += b''.join([pk17(0, e16.Attributes) for e16 in x15])
@@ -977,7 +1152,7 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
                         n25 = len(x24.SubAuthority)
                         if n25 != x24.SubAuthorityCount:
                             _support.check_len(n25, x24.SubAuthorityCount, 'size_is of SubAuthority')
-                        w.fixed(_F7, n25, x24.Revision, x24.SubAuthorityCount, _ndr.exact_bytes(x24.IdentifierAuthority.Value, 6))
+                        w.fixed(_F8, n25, x24.Revision, x24.SubAuthorityCount, _ndr.exact_bytes(x24.IdentifierAuthority.Value, 6))
                         w.prim_array('I', x24.SubAuthority)
             except _EncodeError as e:
                 raise e.push_index(i21)
@@ -988,7 +1163,7 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
             n27 = len(x26.SubAuthority)
             if n27 != x26.SubAuthorityCount:
                 _support.check_len(n27, x26.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F7, n27, x26.Revision, x26.SubAuthorityCount, _ndr.exact_bytes(x26.IdentifierAuthority.Value, 6))
+            w.fixed(_F8, n27, x26.Revision, x26.SubAuthorityCount, _ndr.exact_bytes(x26.IdentifierAuthority.Value, 6))
             w.prim_array('I', x26.SubAuthority)
         _f = 'ResourceGroupIds'
         x28 = v.ResourceGroupIds
@@ -997,7 +1172,7 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
             w.conformance(v.ResourceGroupCount)
             if len(x28) != v.ResourceGroupCount:
                 _support.check_len(len(x28), v.ResourceGroupCount, 'size_is')
-            pk30 = _F0.le.pack
+            pk30 = _F9.le.pack
             w.align(4)
             p31 = len(w.buf)
             w.buf += b''.join([pk30(e29.RelativeId, e29.Attributes) for e29 in x28])
@@ -1007,19 +1182,19 @@ def _enc_KERB_VALIDATION_INFO_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_SECPKG_SUPPLEMENTAL_CRED(r):
+def _dec_SECPKG_SUPPLEMENTAL_CRED(r: _ndr.NdrReader) -> SECPKG_SUPPLEMENTAL_CRED:
     """Read the flat part of SECPKG_SUPPLEMENTAL_CRED."""
     _f = ""
     try:
         r.align(4)
-        _f = 'PackageName'
-        a1, a2, a3, a4, a5 = r.fixed(_F9)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5 = r.fixed(_F12)
     except _DecodeError as e:
         raise e.push(_f)
     return SECPKG_SUPPLEMENTAL_CRED(RPC_UNICODE_STRING(a1, a2, a3), a4, a5)
 
 
-def _dec_SECPKG_SUPPLEMENTAL_CRED_deferred(r, v):
+def _dec_SECPKG_SUPPLEMENTAL_CRED_deferred(r: _ndr.NdrReader, v: SECPKG_SUPPLEMENTAL_CRED) -> None:
     """Read the referents of SECPKG_SUPPLEMENTAL_CRED's embedded pointers."""
     _f = ""
     try:
@@ -1042,15 +1217,15 @@ def _dec_SECPKG_SUPPLEMENTAL_CRED_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_SECPKG_SUPPLEMENTAL_CRED(w, v):
+def _enc_SECPKG_SUPPLEMENTAL_CRED(w: _ndr.NdrWriter, v: SECPKG_SUPPLEMENTAL_CRED) -> Any:
     """Write the flat part of SECPKG_SUPPLEMENTAL_CRED; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'PackageName'
         w.align(4)
         p1 = len(w.buf)
-        w.fixed(_F9, v.PackageName.Length, v.PackageName.MaximumLength, 0, v.CredentialSize, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F12, v.PackageName.Length, v.PackageName.MaximumLength, 0, v.CredentialSize, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1058,7 +1233,7 @@ def _enc_SECPKG_SUPPLEMENTAL_CRED(w, v):
     return (p1 + 4, p1 + 12)
 
 
-def _enc_SECPKG_SUPPLEMENTAL_CRED_deferred(w, v, s):
+def _enc_SECPKG_SUPPLEMENTAL_CRED_deferred(w: _ndr.NdrWriter, v: SECPKG_SUPPLEMENTAL_CRED, s: Any) -> None:
     """Write the referents of SECPKG_SUPPLEMENTAL_CRED's embedded pointers."""
     _f = ""
     try:
@@ -1080,15 +1255,15 @@ def _enc_SECPKG_SUPPLEMENTAL_CRED_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_PAC_CREDENTIAL_DATA(r, mc):
+def _dec_PAC_CREDENTIAL_DATA(r: _ndr.NdrReader, mc: int) -> PAC_CREDENTIAL_DATA:
     """Read the flat part of PAC_CREDENTIAL_DATA."""
     _f = ""
     try:
         r.align(4)
-        _f = 'CredentialCount'
-        a1, = r.fixed(_F10)
+        _f = ""  # the run names the member that is cut short
+        a1, = r.fixed(_F13)
         _f = 'Credentials'
-        x2 = [SECPKG_SUPPLEMENTAL_CRED(RPC_UNICODE_STRING(a3, a4, a5), a6, a7) for a3, a4, a5, a6, a7 in r.rows(_F9, mc)]
+        x2 = [SECPKG_SUPPLEMENTAL_CRED(RPC_UNICODE_STRING(a3, a4, a5), a6, a7) for a3, a4, a5, a6, a7 in r.rows(_F14, mc)]
     except _DecodeError as e:
         raise e.push(_f)
     if mc != a1:
@@ -1098,7 +1273,7 @@ def _dec_PAC_CREDENTIAL_DATA(r, mc):
     return PAC_CREDENTIAL_DATA(a1, x2)
 
 
-def _dec_PAC_CREDENTIAL_DATA_deferred(r, v):
+def _dec_PAC_CREDENTIAL_DATA_deferred(r: _ndr.NdrReader, v: PAC_CREDENTIAL_DATA) -> None:
     """Read the referents of PAC_CREDENTIAL_DATA's embedded pointers."""
     _f = ""
     try:
@@ -1126,17 +1301,17 @@ def _dec_PAC_CREDENTIAL_DATA_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_PAC_CREDENTIAL_DATA(w, v):
+def _enc_PAC_CREDENTIAL_DATA(w: _ndr.NdrWriter, v: PAC_CREDENTIAL_DATA) -> Any:
     """Write the flat part of PAC_CREDENTIAL_DATA; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'CredentialCount'
-        w.fixed(_F10, v.CredentialCount)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F13, v.CredentialCount)
         _f = 'Credentials'
         if len(v.Credentials) != v.CredentialCount:
             _support.check_len(len(v.Credentials), v.CredentialCount, 'size_is')
-        pk2 = _F9.le.pack
+        pk2 = _F14.le.pack
         w.align(4)
         p3 = len(w.buf)
         w.buf += b''.join([pk2(e1.PackageName.Length, e1.PackageName.MaximumLength, 0, e1.CredentialSize, 0) for e1 in v.Credentials])
@@ -1148,7 +1323,7 @@ def _enc_PAC_CREDENTIAL_DATA(w, v):
     return (s4,)
 
 
-def _enc_PAC_CREDENTIAL_DATA_deferred(w, v, s):
+def _enc_PAC_CREDENTIAL_DATA_deferred(w: _ndr.NdrWriter, v: PAC_CREDENTIAL_DATA, s: Any) -> None:
     """Write the referents of PAC_CREDENTIAL_DATA's embedded pointers."""
     _f = ""
     try:
@@ -1175,19 +1350,19 @@ def _enc_PAC_CREDENTIAL_DATA_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_S4U_DELEGATION_INFO(r):
+def _dec_S4U_DELEGATION_INFO(r: _ndr.NdrReader) -> S4U_DELEGATION_INFO:
     """Read the flat part of S4U_DELEGATION_INFO."""
     _f = ""
     try:
         r.align(4)
-        _f = 'S4U2proxyTarget'
-        a1, a2, a3, a4, a5 = r.fixed(_F9)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5 = r.fixed(_F15)
     except _DecodeError as e:
         raise e.push(_f)
     return S4U_DELEGATION_INFO(RPC_UNICODE_STRING(a1, a2, a3), a4, a5)
 
 
-def _dec_S4U_DELEGATION_INFO_deferred(r, v):
+def _dec_S4U_DELEGATION_INFO_deferred(r: _ndr.NdrReader, v: S4U_DELEGATION_INFO) -> None:
     """Read the referents of S4U_DELEGATION_INFO's embedded pointers."""
     _f = ""
     try:
@@ -1203,7 +1378,7 @@ def _dec_S4U_DELEGATION_INFO_deferred(r, v):
             mc3 = r.conformance()
             if mc3 != v.TransitedListSize:
                 raise r.error(1734, f'array max count {mc3} disagrees with its size {v.TransitedListSize}')
-            v.S4UTransitedServices = [RPC_UNICODE_STRING(a4, a5, a6) for a4, a5, a6 in r.rows(_F1, mc3)]
+            v.S4UTransitedServices = [RPC_UNICODE_STRING(a4, a5, a6) for a4, a5, a6 in r.rows(_F16, mc3)]
             try:
                 for i7, e8 in enumerate(v.S4UTransitedServices):
                     _f = 'Buffer'
@@ -1220,15 +1395,15 @@ def _dec_S4U_DELEGATION_INFO_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_S4U_DELEGATION_INFO(w, v):
+def _enc_S4U_DELEGATION_INFO(w: _ndr.NdrWriter, v: S4U_DELEGATION_INFO) -> Any:
     """Write the flat part of S4U_DELEGATION_INFO; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'S4U2proxyTarget'
         w.align(4)
         p1 = len(w.buf)
-        w.fixed(_F9, v.S4U2proxyTarget.Length, v.S4U2proxyTarget.MaximumLength, 0, v.TransitedListSize, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F15, v.S4U2proxyTarget.Length, v.S4U2proxyTarget.MaximumLength, 0, v.TransitedListSize, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1236,7 +1411,7 @@ def _enc_S4U_DELEGATION_INFO(w, v):
     return (p1 + 4, p1 + 12)
 
 
-def _enc_S4U_DELEGATION_INFO_deferred(w, v, s):
+def _enc_S4U_DELEGATION_INFO_deferred(w: _ndr.NdrWriter, v: S4U_DELEGATION_INFO, s: Any) -> None:
     """Write the referents of S4U_DELEGATION_INFO's embedded pointers."""
     _f = ""
     try:
@@ -1251,7 +1426,7 @@ def _enc_S4U_DELEGATION_INFO_deferred(w, v, s):
             w.conformance(v.TransitedListSize)
             if len(x2) != v.TransitedListSize:
                 _support.check_len(len(x2), v.TransitedListSize, 'size_is')
-            pk4 = _F1.le.pack
+            pk4 = _F16.le.pack
             w.align(4)
             p5 = len(w.buf)
             w.buf += b''.join([pk4(e3.Length, e3.MaximumLength, 0) for e3 in x2])
@@ -1270,26 +1445,26 @@ def _enc_S4U_DELEGATION_INFO_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_PAC_DEVICE_INFO(r):
+def _dec_PAC_DEVICE_INFO(r: _ndr.NdrReader) -> PAC_DEVICE_INFO:
     """Read the flat part of PAC_DEVICE_INFO."""
     _f = ""
     try:
         r.align(4)
-        _f = 'UserId'
-        a1, a2, a3, a4, a5, a6, a7, a8, a9 = r.fixed(_F11)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5, a6, a7, a8, a9 = r.fixed(_F17)
     except _DecodeError as e:
         raise e.push(_f)
     return PAC_DEVICE_INFO(a1, a2, a3, a4, a5, a6, a7, a8, a9)
 
 
-def _dec_PAC_DEVICE_INFO_deferred(r, v):
+def _dec_PAC_DEVICE_INFO_deferred(r: _ndr.NdrReader, v: PAC_DEVICE_INFO) -> None:
     """Read the referents of PAC_DEVICE_INFO's embedded pointers."""
     _f = ""
     try:
         _f = 'AccountDomainId'
         ref1 = v.AccountDomainId
         if ref1:
-            mc2, a3, a4, a5 = r.fixed(_F7)
+            mc2, a3, a4, a5 = r.fixed(_F8)
             if mc2 != a4:
                 raise r.error(1734, f'max count {mc2} disagrees with the size of SubAuthority, {a4}').push('SubAuthority')
             x6 = r.prim_array('I', mc2)
@@ -1302,7 +1477,7 @@ def _dec_PAC_DEVICE_INFO_deferred(r, v):
             mc8 = r.conformance()
             if mc8 != v.AccountGroupCount:
                 raise r.error(1734, f'array max count {mc8} disagrees with its size {v.AccountGroupCount}')
-            v.AccountGroupIds = [GROUP_MEMBERSHIP(a9, a10) for a9, a10 in r.rows(_F0, mc8)]
+            v.AccountGroupIds = [GROUP_MEMBERSHIP(a9, a10) for a9, a10 in r.rows(_F9, mc8)]
         else:
             v.AccountGroupIds = None
         _f = 'ExtraSids'
@@ -1311,13 +1486,13 @@ def _dec_PAC_DEVICE_INFO_deferred(r, v):
             mc12 = r.conformance()
             if mc12 != v.SidCount:
                 raise r.error(1734, f'array max count {mc12} disagrees with its size {v.SidCount}')
-            v.ExtraSids = [KERB_SID_AND_ATTRIBUTES(a13, a14) for a13, a14 in r.rows(_F0, mc12)]
+            v.ExtraSids = [KERB_SID_AND_ATTRIBUTES(a13, a14) for a13, a14 in r.rows(_F9, mc12)]
             try:
                 for i15, e16 in enumerate(v.ExtraSids):
                     _f = 'Sid'
                     ref17 = e16.Sid
                     if ref17:
-                        mc18, a19, a20, a21 = r.fixed(_F7)
+                        mc18, a19, a20, a21 = r.fixed(_F8)
                         if mc18 != a20:
                             raise r.error(1734, f'max count {mc18} disagrees with the size of SubAuthority, {a20}').push('SubAuthority')
                         x22 = r.prim_array('I', mc18)
@@ -1334,13 +1509,13 @@ def _dec_PAC_DEVICE_INFO_deferred(r, v):
             mc24 = r.conformance()
             if mc24 != v.DomainGroupCount:
                 raise r.error(1734, f'array max count {mc24} disagrees with its size {v.DomainGroupCount}')
-            v.DomainGroup = [DOMAIN_GROUP_MEMBERSHIP(a25, a26, a27) for a25, a26, a27 in r.rows(_F6, mc24)]
+            v.DomainGroup = [DOMAIN_GROUP_MEMBERSHIP(a25, a26, a27) for a25, a26, a27 in r.rows(_F18, mc24)]
             try:
                 for i28, e29 in enumerate(v.DomainGroup):
                     _f = 'DomainId'
                     ref30 = e29.DomainId
                     if ref30:
-                        mc31, a32, a33, a34 = r.fixed(_F7)
+                        mc31, a32, a33, a34 = r.fixed(_F8)
                         if mc31 != a33:
                             raise r.error(1734, f'max count {mc31} disagrees with the size of SubAuthority, {a33}').push('SubAuthority')
                         x35 = r.prim_array('I', mc31)
@@ -1353,7 +1528,7 @@ def _dec_PAC_DEVICE_INFO_deferred(r, v):
                         mc37 = r.conformance()
                         if mc37 != e29.GroupCount:
                             raise r.error(1734, f'array max count {mc37} disagrees with its size {e29.GroupCount}')
-                        e29.GroupIds = [GROUP_MEMBERSHIP(a38, a39) for a38, a39 in r.rows(_F0, mc37)]
+                        e29.GroupIds = [GROUP_MEMBERSHIP(a38, a39) for a38, a39 in r.rows(_F9, mc37)]
                     else:
                         e29.GroupIds = None
             except _DecodeError as e:
@@ -1364,15 +1539,15 @@ def _dec_PAC_DEVICE_INFO_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_PAC_DEVICE_INFO(w, v):
+def _enc_PAC_DEVICE_INFO(w: _ndr.NdrWriter, v: PAC_DEVICE_INFO) -> Any:
     """Write the flat part of PAC_DEVICE_INFO; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'UserId'
         w.align(4)
         p1 = len(w.buf)
-        w.fixed(_F11, v.UserId, v.PrimaryGroupId, 0, v.AccountGroupCount, 0, v.SidCount, 0, v.DomainGroupCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F17, v.UserId, v.PrimaryGroupId, 0, v.AccountGroupCount, 0, v.SidCount, 0, v.DomainGroupCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1380,7 +1555,7 @@ def _enc_PAC_DEVICE_INFO(w, v):
     return (p1 + 8, p1 + 16, p1 + 24, p1 + 32)
 
 
-def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
+def _enc_PAC_DEVICE_INFO_deferred(w: _ndr.NdrWriter, v: PAC_DEVICE_INFO, s: Any) -> None:
     """Write the referents of PAC_DEVICE_INFO's embedded pointers."""
     _f = ""
     try:
@@ -1391,7 +1566,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
             n2 = len(x1.SubAuthority)
             if n2 != x1.SubAuthorityCount:
                 _support.check_len(n2, x1.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F7, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
+            w.fixed(_F8, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
             w.prim_array('I', x1.SubAuthority)
         _f = 'AccountGroupIds'
         x3 = v.AccountGroupIds
@@ -1400,7 +1575,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
             w.conformance(v.AccountGroupCount)
             if len(x3) != v.AccountGroupCount:
                 _support.check_len(len(x3), v.AccountGroupCount, 'size_is')
-            pk5 = _F0.le.pack
+            pk5 = _F9.le.pack
             w.align(4)
             p6 = len(w.buf)
             w.buf += b''.join([pk5(e4.RelativeId, e4.Attributes) for e4 in x3])
@@ -1411,7 +1586,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
             w.conformance(v.SidCount)
             if len(x7) != v.SidCount:
                 _support.check_len(len(x7), v.SidCount, 'size_is')
-            pk9 = _F0.le.pack
+            pk9 = _F9.le.pack
             w.align(4)
             p10 = len(w.buf)
             w.buf += b''.join([pk9(0, e8.Attributes) for e8 in x7])
@@ -1425,7 +1600,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
                         n17 = len(x16.SubAuthority)
                         if n17 != x16.SubAuthorityCount:
                             _support.check_len(n17, x16.SubAuthorityCount, 'size_is of SubAuthority')
-                        w.fixed(_F7, n17, x16.Revision, x16.SubAuthorityCount, _ndr.exact_bytes(x16.IdentifierAuthority.Value, 6))
+                        w.fixed(_F8, n17, x16.Revision, x16.SubAuthorityCount, _ndr.exact_bytes(x16.IdentifierAuthority.Value, 6))
                         w.prim_array('I', x16.SubAuthority)
             except _EncodeError as e:
                 raise e.push_index(i13)
@@ -1436,7 +1611,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
             w.conformance(v.DomainGroupCount)
             if len(x18) != v.DomainGroupCount:
                 _support.check_len(len(x18), v.DomainGroupCount, 'size_is')
-            pk20 = _F6.le.pack
+            pk20 = _F18.le.pack
             w.align(4)
             p21 = len(w.buf)
             w.buf += b''.join([pk20(0, e19.GroupCount, 0) for e19 in x18])
@@ -1450,7 +1625,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
                         n28 = len(x27.SubAuthority)
                         if n28 != x27.SubAuthorityCount:
                             _support.check_len(n28, x27.SubAuthorityCount, 'size_is of SubAuthority')
-                        w.fixed(_F7, n28, x27.Revision, x27.SubAuthorityCount, _ndr.exact_bytes(x27.IdentifierAuthority.Value, 6))
+                        w.fixed(_F8, n28, x27.Revision, x27.SubAuthorityCount, _ndr.exact_bytes(x27.IdentifierAuthority.Value, 6))
                         w.prim_array('I', x27.SubAuthority)
                     _f = 'GroupIds'
                     x29 = e25.GroupIds
@@ -1459,7 +1634,7 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
                         w.conformance(e25.GroupCount)
                         if len(x29) != e25.GroupCount:
                             _support.check_len(len(x29), e25.GroupCount, 'size_is')
-                        pk31 = _F0.le.pack
+                        pk31 = _F9.le.pack
                         w.align(4)
                         p32 = len(w.buf)
                         w.buf += b''.join([pk31(e30.RelativeId, e30.Attributes) for e30 in x29])
@@ -1471,13 +1646,13 @@ def _enc_PAC_DEVICE_INFO_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIM_ENTRY_Values_Int64(r):
+def _dec_CLAIM_ENTRY_Values_Int64(r: _ndr.NdrReader) -> CLAIM_ENTRY_Values_Int64:
     """Read the flat part of CLAIM_ENTRY_Values_Int64."""
     _f = ""
     try:
         r.align(4)
-        _f = 'ValueCount'
-        a1, a2 = r.fixed(_F0)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F19)
         if not 1 <= a1 <= 10485760:
             _f = 'ValueCount'
             raise r.error(1734, f'value {a1} is outside [range(1, 10485760)]')
@@ -1486,7 +1661,7 @@ def _dec_CLAIM_ENTRY_Values_Int64(r):
     return CLAIM_ENTRY_Values_Int64(a1, a2)
 
 
-def _dec_CLAIM_ENTRY_Values_Int64_deferred(r, v):
+def _dec_CLAIM_ENTRY_Values_Int64_deferred(r: _ndr.NdrReader, v: CLAIM_ENTRY_Values_Int64) -> None:
     """Read the referents of CLAIM_ENTRY_Values_Int64's embedded pointers."""
     _f = ""
     try:
@@ -1503,16 +1678,17 @@ def _dec_CLAIM_ENTRY_Values_Int64_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_CLAIM_ENTRY_Values_Int64(w, v):
+def _enc_CLAIM_ENTRY_Values_Int64(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values_Int64) -> Any:
     """Write the flat part of CLAIM_ENTRY_Values_Int64; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'ValueCount'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'ValueCount'
         _support.check_range(v.ValueCount, 1, 10485760)
-        w.fixed(_F0, v.ValueCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F19, v.ValueCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1520,7 +1696,7 @@ def _enc_CLAIM_ENTRY_Values_Int64(w, v):
     return (p1 + 4,)
 
 
-def _enc_CLAIM_ENTRY_Values_Int64_deferred(w, v, s):
+def _enc_CLAIM_ENTRY_Values_Int64_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values_Int64, s: Any) -> None:
     """Write the referents of CLAIM_ENTRY_Values_Int64's embedded pointers."""
     _f = ""
     try:
@@ -1538,13 +1714,13 @@ def _enc_CLAIM_ENTRY_Values_Int64_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIM_ENTRY_Values_Uint64(r):
+def _dec_CLAIM_ENTRY_Values_Uint64(r: _ndr.NdrReader) -> CLAIM_ENTRY_Values_Uint64:
     """Read the flat part of CLAIM_ENTRY_Values_Uint64."""
     _f = ""
     try:
         r.align(4)
-        _f = 'ValueCount'
-        a1, a2 = r.fixed(_F0)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F20)
         if not 1 <= a1 <= 10485760:
             _f = 'ValueCount'
             raise r.error(1734, f'value {a1} is outside [range(1, 10485760)]')
@@ -1553,7 +1729,7 @@ def _dec_CLAIM_ENTRY_Values_Uint64(r):
     return CLAIM_ENTRY_Values_Uint64(a1, a2)
 
 
-def _dec_CLAIM_ENTRY_Values_Uint64_deferred(r, v):
+def _dec_CLAIM_ENTRY_Values_Uint64_deferred(r: _ndr.NdrReader, v: CLAIM_ENTRY_Values_Uint64) -> None:
     """Read the referents of CLAIM_ENTRY_Values_Uint64's embedded pointers."""
     _f = ""
     try:
@@ -1570,16 +1746,17 @@ def _dec_CLAIM_ENTRY_Values_Uint64_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_CLAIM_ENTRY_Values_Uint64(w, v):
+def _enc_CLAIM_ENTRY_Values_Uint64(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values_Uint64) -> Any:
     """Write the flat part of CLAIM_ENTRY_Values_Uint64; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'ValueCount'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'ValueCount'
         _support.check_range(v.ValueCount, 1, 10485760)
-        w.fixed(_F0, v.ValueCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F20, v.ValueCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1587,7 +1764,7 @@ def _enc_CLAIM_ENTRY_Values_Uint64(w, v):
     return (p1 + 4,)
 
 
-def _enc_CLAIM_ENTRY_Values_Uint64_deferred(w, v, s):
+def _enc_CLAIM_ENTRY_Values_Uint64_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values_Uint64, s: Any) -> None:
     """Write the referents of CLAIM_ENTRY_Values_Uint64's embedded pointers."""
     _f = ""
     try:
@@ -1605,13 +1782,13 @@ def _enc_CLAIM_ENTRY_Values_Uint64_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIM_ENTRY_Values_String(r):
+def _dec_CLAIM_ENTRY_Values_String(r: _ndr.NdrReader) -> CLAIM_ENTRY_Values_String:
     """Read the flat part of CLAIM_ENTRY_Values_String."""
     _f = ""
     try:
         r.align(4)
-        _f = 'ValueCount'
-        a1, a2 = r.fixed(_F0)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F21)
         if not 1 <= a1 <= 10485760:
             _f = 'ValueCount'
             raise r.error(1734, f'value {a1} is outside [range(1, 10485760)]')
@@ -1620,7 +1797,7 @@ def _dec_CLAIM_ENTRY_Values_String(r):
     return CLAIM_ENTRY_Values_String(a1, a2)
 
 
-def _dec_CLAIM_ENTRY_Values_String_deferred(r, v):
+def _dec_CLAIM_ENTRY_Values_String_deferred(r: _ndr.NdrReader, v: CLAIM_ENTRY_Values_String) -> None:
     """Read the referents of CLAIM_ENTRY_Values_String's embedded pointers."""
     _f = ""
     try:
@@ -1645,16 +1822,17 @@ def _dec_CLAIM_ENTRY_Values_String_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_CLAIM_ENTRY_Values_String(w, v):
+def _enc_CLAIM_ENTRY_Values_String(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values_String) -> Any:
     """Write the flat part of CLAIM_ENTRY_Values_String; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'ValueCount'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'ValueCount'
         _support.check_range(v.ValueCount, 1, 10485760)
-        w.fixed(_F0, v.ValueCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F21, v.ValueCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1662,7 +1840,7 @@ def _enc_CLAIM_ENTRY_Values_String(w, v):
     return (p1 + 4,)
 
 
-def _enc_CLAIM_ENTRY_Values_String_deferred(w, v, s):
+def _enc_CLAIM_ENTRY_Values_String_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values_String, s: Any) -> None:
     """Write the referents of CLAIM_ENTRY_Values_String's embedded pointers."""
     _f = ""
     try:
@@ -1688,13 +1866,13 @@ def _enc_CLAIM_ENTRY_Values_String_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIM_ENTRY_Values_Boolean(r):
+def _dec_CLAIM_ENTRY_Values_Boolean(r: _ndr.NdrReader) -> CLAIM_ENTRY_Values_Boolean:
     """Read the flat part of CLAIM_ENTRY_Values_Boolean."""
     _f = ""
     try:
         r.align(4)
-        _f = 'ValueCount'
-        a1, a2 = r.fixed(_F0)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F22)
         if not 1 <= a1 <= 10485760:
             _f = 'ValueCount'
             raise r.error(1734, f'value {a1} is outside [range(1, 10485760)]')
@@ -1703,7 +1881,7 @@ def _dec_CLAIM_ENTRY_Values_Boolean(r):
     return CLAIM_ENTRY_Values_Boolean(a1, a2)
 
 
-def _dec_CLAIM_ENTRY_Values_Boolean_deferred(r, v):
+def _dec_CLAIM_ENTRY_Values_Boolean_deferred(r: _ndr.NdrReader, v: CLAIM_ENTRY_Values_Boolean) -> None:
     """Read the referents of CLAIM_ENTRY_Values_Boolean's embedded pointers."""
     _f = ""
     try:
@@ -1720,16 +1898,17 @@ def _dec_CLAIM_ENTRY_Values_Boolean_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_CLAIM_ENTRY_Values_Boolean(w, v):
+def _enc_CLAIM_ENTRY_Values_Boolean(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values_Boolean) -> Any:
     """Write the flat part of CLAIM_ENTRY_Values_Boolean; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'ValueCount'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'ValueCount'
         _support.check_range(v.ValueCount, 1, 10485760)
-        w.fixed(_F0, v.ValueCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F22, v.ValueCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1737,7 +1916,7 @@ def _enc_CLAIM_ENTRY_Values_Boolean(w, v):
     return (p1 + 4,)
 
 
-def _enc_CLAIM_ENTRY_Values_Boolean_deferred(w, v, s):
+def _enc_CLAIM_ENTRY_Values_Boolean_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values_Boolean, s: Any) -> None:
     """Write the referents of CLAIM_ENTRY_Values_Boolean's embedded pointers."""
     _f = ""
     try:
@@ -1755,35 +1934,35 @@ def _enc_CLAIM_ENTRY_Values_Boolean_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIM_ENTRY_Values(r):
+def _dec_CLAIM_ENTRY_Values(r: _ndr.NdrReader) -> CLAIM_ENTRY_Values:
     """Read the discriminant and the selected arm (flat part) of CLAIM_ENTRY_Values."""
     _f = 'switch'
     try:
-        d1 = r.enum16()
-        d1 = _CLAIM_TYPE_member(d1, d1)
+        raw2 = r.enum16()
+        d1 = _CLAIM_TYPE_member(raw2, raw2)
         if d1 == 1:
             _f = 'Int64'
-            x2 = _dec_CLAIM_ENTRY_Values_Int64(r)
-            return CLAIM_ENTRY_Values(d1, Int64=x2)
+            x3 = _dec_CLAIM_ENTRY_Values_Int64(r)
+            return CLAIM_ENTRY_Values(d1, Int64=x3)
         elif d1 == 2:
             _f = 'Uint64'
-            x3 = _dec_CLAIM_ENTRY_Values_Uint64(r)
-            return CLAIM_ENTRY_Values(d1, Uint64=x3)
+            x4 = _dec_CLAIM_ENTRY_Values_Uint64(r)
+            return CLAIM_ENTRY_Values(d1, Uint64=x4)
         elif d1 == 3:
             _f = 'String'
-            x4 = _dec_CLAIM_ENTRY_Values_String(r)
-            return CLAIM_ENTRY_Values(d1, String=x4)
+            x5 = _dec_CLAIM_ENTRY_Values_String(r)
+            return CLAIM_ENTRY_Values(d1, String=x5)
         elif d1 == 6:
             _f = 'Boolean'
-            x5 = _dec_CLAIM_ENTRY_Values_Boolean(r)
-            return CLAIM_ENTRY_Values(d1, Boolean=x5)
+            x6 = _dec_CLAIM_ENTRY_Values_Boolean(r)
+            return CLAIM_ENTRY_Values(d1, Boolean=x6)
         else:
             return CLAIM_ENTRY_Values(d1)
     except _DecodeError as e:
         raise e.push(_f)
 
 
-def _dec_CLAIM_ENTRY_Values_deferred(r, v):
+def _dec_CLAIM_ENTRY_Values_deferred(r: _ndr.NdrReader, v: CLAIM_ENTRY_Values) -> None:
     _f = ""
     try:
         if v.Int64 is not None:
@@ -1838,7 +2017,7 @@ def _dec_CLAIM_ENTRY_Values_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_CLAIM_ENTRY_Values(w, v, switch=None):
+def _enc_CLAIM_ENTRY_Values(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values, switch: Any = None) -> Any:
     """Write the discriminant and the selected arm (flat part) of CLAIM_ENTRY_Values."""
     _f = 'switch'
     try:
@@ -1852,36 +2031,52 @@ def _enc_CLAIM_ENTRY_Values(w, v, switch=None):
         w.enum16(d)
         if d == 1:
             _f = 'Int64'
-            _f = 'Int64'
-            w.align(4)
-            p1 = len(w.buf)
-            _support.check_range(v.Int64.ValueCount, 1, 10485760)
-            w.fixed(_F0, v.Int64.ValueCount, 0)
-            return p1 + 4
-        elif d == 2:
-            _f = 'Uint64'
-            _f = 'Uint64'
+            arm1 = v.Int64
+            if arm1 is None:
+                raise _support.bad_value('the selected arm Int64 is not set')
             w.align(4)
             p2 = len(w.buf)
-            _support.check_range(v.Uint64.ValueCount, 1, 10485760)
-            w.fixed(_F0, v.Uint64.ValueCount, 0)
+            _f = 'Int64.ValueCount'
+            _support.check_range(arm1.ValueCount, 1, 10485760)
+            _f = ""  # the run names the member it cannot pack
+            w.fixed(_F23, arm1.ValueCount, 0)
             return p2 + 4
-        elif d == 3:
-            _f = 'String'
-            _f = 'String'
-            w.align(4)
-            p3 = len(w.buf)
-            _support.check_range(v.String.ValueCount, 1, 10485760)
-            w.fixed(_F0, v.String.ValueCount, 0)
-            return p3 + 4
-        elif d == 6:
-            _f = 'Boolean'
-            _f = 'Boolean'
+        elif d == 2:
+            _f = 'Uint64'
+            arm3 = v.Uint64
+            if arm3 is None:
+                raise _support.bad_value('the selected arm Uint64 is not set')
             w.align(4)
             p4 = len(w.buf)
-            _support.check_range(v.Boolean.ValueCount, 1, 10485760)
-            w.fixed(_F0, v.Boolean.ValueCount, 0)
+            _f = 'Uint64.ValueCount'
+            _support.check_range(arm3.ValueCount, 1, 10485760)
+            _f = ""  # the run names the member it cannot pack
+            w.fixed(_F24, arm3.ValueCount, 0)
             return p4 + 4
+        elif d == 3:
+            _f = 'String'
+            arm5 = v.String
+            if arm5 is None:
+                raise _support.bad_value('the selected arm String is not set')
+            w.align(4)
+            p6 = len(w.buf)
+            _f = 'String.ValueCount'
+            _support.check_range(arm5.ValueCount, 1, 10485760)
+            _f = ""  # the run names the member it cannot pack
+            w.fixed(_F25, arm5.ValueCount, 0)
+            return p6 + 4
+        elif d == 6:
+            _f = 'Boolean'
+            arm7 = v.Boolean
+            if arm7 is None:
+                raise _support.bad_value('the selected arm Boolean is not set')
+            w.align(4)
+            p8 = len(w.buf)
+            _f = 'Boolean.ValueCount'
+            _support.check_range(arm7.ValueCount, 1, 10485760)
+            _f = ""  # the run names the member it cannot pack
+            w.fixed(_F26, arm7.ValueCount, 0)
+            return p8 + 4
         else:
             return None
     except _EncodeError as e:
@@ -1890,7 +2085,7 @@ def _enc_CLAIM_ENTRY_Values(w, v, switch=None):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _enc_CLAIM_ENTRY_Values_deferred(w, v, s):
+def _enc_CLAIM_ENTRY_Values_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values, s: Any) -> None:
     _f = ""
     try:
         if v.Int64 is not None:
@@ -1943,13 +2138,13 @@ def _enc_CLAIM_ENTRY_Values_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIM_ENTRY(r):
+def _dec_CLAIM_ENTRY(r: _ndr.NdrReader) -> CLAIM_ENTRY:
     """Read the flat part of CLAIM_ENTRY."""
     _f = ""
     try:
         r.align(4)
-        _f = 'Id'
-        a1, a2 = r.fixed(_F12)
+        _f = ""  # the run names the member that is cut short
+        a1, a2 = r.fixed(_F27)
         if a2 > 32767:
             _f = 'Type'
             raise r.error(1781, f'16-bit enum value {a2} exceeds 32767')
@@ -1962,7 +2157,7 @@ def _dec_CLAIM_ENTRY(r):
     return CLAIM_ENTRY(a1, _CLAIM_TYPE_member(a2, a2), x3)
 
 
-def _dec_CLAIM_ENTRY_deferred(r, v):
+def _dec_CLAIM_ENTRY_deferred(r: _ndr.NdrReader, v: CLAIM_ENTRY) -> None:
     """Read the referents of CLAIM_ENTRY's embedded pointers."""
     _f = ""
     try:
@@ -1978,16 +2173,17 @@ def _dec_CLAIM_ENTRY_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_CLAIM_ENTRY(w, v):
+def _enc_CLAIM_ENTRY(w: _ndr.NdrWriter, v: CLAIM_ENTRY) -> Any:
     """Write the flat part of CLAIM_ENTRY; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'Id'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'Type'
         _support.check_enum16(v.Type)
-        w.fixed(_F12, 0, v.Type)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F27, 0, v.Type)
         _f = 'Values'
         s2 = _enc_CLAIM_ENTRY_Values(w, v.Values, v.Type)
     except _EncodeError as e:
@@ -1997,7 +2193,7 @@ def _enc_CLAIM_ENTRY(w, v):
     return (p1 + 0, s2)
 
 
-def _enc_CLAIM_ENTRY_deferred(w, v, s):
+def _enc_CLAIM_ENTRY_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY, s: Any) -> None:
     """Write the referents of CLAIM_ENTRY's embedded pointers."""
     _f = ""
     try:
@@ -2014,13 +2210,13 @@ def _enc_CLAIM_ENTRY_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIMS_ARRAY(r):
+def _dec_CLAIMS_ARRAY(r: _ndr.NdrReader) -> CLAIMS_ARRAY:
     """Read the flat part of CLAIMS_ARRAY."""
     _f = ""
     try:
         r.align(4)
-        _f = 'usClaimsSourceType'
-        a1, a2, a3 = r.fixed(_F13)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3 = r.fixed(_F28)
         if a1 > 32767:
             _f = 'usClaimsSourceType'
             raise r.error(1781, f'16-bit enum value {a1} exceeds 32767')
@@ -2029,7 +2225,7 @@ def _dec_CLAIMS_ARRAY(r):
     return CLAIMS_ARRAY(_CLAIMS_SOURCE_TYPE_member(a1, a1), a2, a3)
 
 
-def _dec_CLAIMS_ARRAY_deferred(r, v):
+def _dec_CLAIMS_ARRAY_deferred(r: _ndr.NdrReader, v: CLAIMS_ARRAY) -> None:
     """Read the referents of CLAIMS_ARRAY's embedded pointers."""
     _f = ""
     try:
@@ -2058,16 +2254,17 @@ def _dec_CLAIMS_ARRAY_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_CLAIMS_ARRAY(w, v):
+def _enc_CLAIMS_ARRAY(w: _ndr.NdrWriter, v: CLAIMS_ARRAY) -> Any:
     """Write the flat part of CLAIMS_ARRAY; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'usClaimsSourceType'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'usClaimsSourceType'
         _support.check_enum16(v.usClaimsSourceType)
-        w.fixed(_F13, v.usClaimsSourceType, v.ulClaimsCount, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F28, v.usClaimsSourceType, v.ulClaimsCount, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -2075,7 +2272,7 @@ def _enc_CLAIMS_ARRAY(w, v):
     return (p1 + 8,)
 
 
-def _enc_CLAIMS_ARRAY_deferred(w, v, s):
+def _enc_CLAIMS_ARRAY_deferred(w: _ndr.NdrWriter, v: CLAIMS_ARRAY, s: Any) -> None:
     """Write the referents of CLAIMS_ARRAY's embedded pointers."""
     _f = ""
     try:
@@ -2086,7 +2283,7 @@ def _enc_CLAIMS_ARRAY_deferred(w, v, s):
             w.conformance(v.ulClaimsCount)
             if len(x1) != v.ulClaimsCount:
                 _support.check_len(len(x1), v.ulClaimsCount, 'size_is')
-            s2 = []
+            s2: list[Any] = []
             try:
                 for i3, e4 in enumerate(x1):
                     s5 = _enc_CLAIM_ENTRY(w, e4)
@@ -2104,19 +2301,19 @@ def _enc_CLAIMS_ARRAY_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIMS_SET(r):
+def _dec_CLAIMS_SET(r: _ndr.NdrReader) -> CLAIMS_SET:
     """Read the flat part of CLAIMS_SET."""
     _f = ""
     try:
         r.align(4)
-        _f = 'ulClaimsArrayCount'
-        a1, a2, a3, a4, a5 = r.fixed(_F14)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5 = r.fixed(_F29)
     except _DecodeError as e:
         raise e.push(_f)
     return CLAIMS_SET(a1, a2, a3, a4, a5)
 
 
-def _dec_CLAIMS_SET_deferred(r, v):
+def _dec_CLAIMS_SET_deferred(r: _ndr.NdrReader, v: CLAIMS_SET) -> None:
     """Read the referents of CLAIMS_SET's embedded pointers."""
     _f = ""
     try:
@@ -2130,7 +2327,7 @@ def _dec_CLAIMS_SET_deferred(r, v):
             v.ClaimsArrays = []
             try:
                 for i6 in range(mc2):
-                    a3, a4, a5, = r.fixed(_F13)
+                    a3, a4, a5, = r.fixed(_F30)
                     if a3 > 32767:
                         _f = 'usClaimsSourceType'
                         raise r.error(1781, f'16-bit enum value {a3} exceeds 32767')
@@ -2177,15 +2374,15 @@ def _dec_CLAIMS_SET_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_CLAIMS_SET(w, v):
+def _enc_CLAIMS_SET(w: _ndr.NdrWriter, v: CLAIMS_SET) -> Any:
     """Write the flat part of CLAIMS_SET; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'ulClaimsArrayCount'
         w.align(4)
         p1 = len(w.buf)
-        w.fixed(_F14, v.ulClaimsArrayCount, 0, v.usReservedType, v.ulReservedFieldSize, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F29, v.ulClaimsArrayCount, 0, v.usReservedType, v.ulReservedFieldSize, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -2193,7 +2390,7 @@ def _enc_CLAIMS_SET(w, v):
     return (p1 + 4, p1 + 16)
 
 
-def _enc_CLAIMS_SET_deferred(w, v, s):
+def _enc_CLAIMS_SET_deferred(w: _ndr.NdrWriter, v: CLAIMS_SET, s: Any) -> None:
     """Write the referents of CLAIMS_SET's embedded pointers."""
     _f = ""
     try:
@@ -2206,7 +2403,7 @@ def _enc_CLAIMS_SET_deferred(w, v, s):
                 _support.check_len(len(x1), v.ulClaimsArrayCount, 'size_is')
             for e2 in x1:
                 _support.check_enum16(e2.usClaimsSourceType)
-            pk3 = _F13.le.pack
+            pk3 = _F30.le.pack
             w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.usClaimsSourceType, e2.ulClaimsCount, 0) for e2 in x1])
@@ -2220,7 +2417,7 @@ def _enc_CLAIMS_SET_deferred(w, v, s):
                         w.conformance(e8.ulClaimsCount)
                         if len(x10) != e8.ulClaimsCount:
                             _support.check_len(len(x10), e8.ulClaimsCount, 'size_is')
-                        s11 = []
+                        s11: list[Any] = []
                         try:
                             for i12, e13 in enumerate(x10):
                                 s14 = _enc_CLAIM_ENTRY(w, e13)
@@ -2248,13 +2445,13 @@ def _enc_CLAIMS_SET_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _dec_CLAIMS_SET_METADATA(r):
+def _dec_CLAIMS_SET_METADATA(r: _ndr.NdrReader) -> CLAIMS_SET_METADATA:
     """Read the flat part of CLAIMS_SET_METADATA."""
     _f = ""
     try:
         r.align(4)
-        _f = 'ulClaimsSetSize'
-        a1, a2, a3, a4, a5, a6, a7 = r.fixed(_F15)
+        _f = ""  # the run names the member that is cut short
+        a1, a2, a3, a4, a5, a6, a7 = r.fixed(_F31)
         if a3 > 32767:
             _f = 'usCompressionFormat'
             raise r.error(1781, f'16-bit enum value {a3} exceeds 32767')
@@ -2263,7 +2460,7 @@ def _dec_CLAIMS_SET_METADATA(r):
     return CLAIMS_SET_METADATA(a1, a2, _CLAIMS_COMPRESSION_FORMAT_member(a3, a3), a4, a5, a6, a7)
 
 
-def _dec_CLAIMS_SET_METADATA_deferred(r, v):
+def _dec_CLAIMS_SET_METADATA_deferred(r: _ndr.NdrReader, v: CLAIMS_SET_METADATA) -> None:
     """Read the referents of CLAIMS_SET_METADATA's embedded pointers."""
     _f = ""
     try:
@@ -2289,16 +2486,17 @@ def _dec_CLAIMS_SET_METADATA_deferred(r, v):
         raise e.push(_f)
 
 
-def _enc_CLAIMS_SET_METADATA(w, v):
+def _enc_CLAIMS_SET_METADATA(w: _ndr.NdrWriter, v: CLAIMS_SET_METADATA) -> Any:
     """Write the flat part of CLAIMS_SET_METADATA; returns its referent-id slots."""
     _f = ""
     try:
         w.align(4)
-        _f = 'ulClaimsSetSize'
         w.align(4)
         p1 = len(w.buf)
+        _f = 'usCompressionFormat'
         _support.check_enum16(v.usCompressionFormat)
-        w.fixed(_F15, v.ulClaimsSetSize, 0, v.usCompressionFormat, v.ulUncompressedClaimsSetSize, v.usReservedType, v.ulReservedFieldSize, 0)
+        _f = ""  # the run names the member it cannot pack
+        w.fixed(_F31, v.ulClaimsSetSize, 0, v.usCompressionFormat, v.ulUncompressedClaimsSetSize, v.usReservedType, v.ulReservedFieldSize, 0)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -2306,7 +2504,7 @@ def _enc_CLAIMS_SET_METADATA(w, v):
     return (p1 + 4, p1 + 24)
 
 
-def _enc_CLAIMS_SET_METADATA_deferred(w, v, s):
+def _enc_CLAIMS_SET_METADATA_deferred(w: _ndr.NdrWriter, v: CLAIMS_SET_METADATA, s: Any) -> None:
     """Write the referents of CLAIMS_SET_METADATA's embedded pointers."""
     _f = ""
     try:
@@ -2332,7 +2530,7 @@ def _enc_CLAIMS_SET_METADATA_deferred(w, v, s):
         raise _support.encode_failure(e).push(_f) from None
 
 
-def _read_PKERB_VALIDATION_INFO(r):
+def _read_PKERB_VALIDATION_INFO(r: _ndr.NdrReader) -> Any:
     try:
         ref1 = r.u32()
         if ref1:
@@ -2345,7 +2543,7 @@ def _read_PKERB_VALIDATION_INFO(r):
         raise e.push('KERB_VALIDATION_INFO')
 
 
-def _write_PKERB_VALIDATION_INFO(w, v):
+def _write_PKERB_VALIDATION_INFO(w: _ndr.NdrWriter, v: Any) -> None:
     try:
         if v is None:
             w.null()
@@ -2360,7 +2558,7 @@ def _write_PKERB_VALIDATION_INFO(w, v):
         raise _support.encode_failure(e).push('KERB_VALIDATION_INFO') from None
 
 
-def _read_PPAC_CREDENTIAL_DATA(r):
+def _read_PPAC_CREDENTIAL_DATA(r: _ndr.NdrReader) -> Any:
     try:
         ref1 = r.u32()
         if ref1:
@@ -2374,7 +2572,7 @@ def _read_PPAC_CREDENTIAL_DATA(r):
         raise e.push('PAC_CREDENTIAL_DATA')
 
 
-def _write_PPAC_CREDENTIAL_DATA(w, v):
+def _write_PPAC_CREDENTIAL_DATA(w: _ndr.NdrWriter, v: Any) -> None:
     try:
         if v is None:
             w.null()
@@ -2390,7 +2588,7 @@ def _write_PPAC_CREDENTIAL_DATA(w, v):
         raise _support.encode_failure(e).push('PAC_CREDENTIAL_DATA') from None
 
 
-def _read_PS4U_DELEGATION_INFO(r):
+def _read_PS4U_DELEGATION_INFO(r: _ndr.NdrReader) -> Any:
     try:
         ref1 = r.u32()
         if ref1:
@@ -2403,7 +2601,7 @@ def _read_PS4U_DELEGATION_INFO(r):
         raise e.push('S4U_DELEGATION_INFO')
 
 
-def _write_PS4U_DELEGATION_INFO(w, v):
+def _write_PS4U_DELEGATION_INFO(w: _ndr.NdrWriter, v: Any) -> None:
     try:
         if v is None:
             w.null()
@@ -2418,7 +2616,7 @@ def _write_PS4U_DELEGATION_INFO(w, v):
         raise _support.encode_failure(e).push('S4U_DELEGATION_INFO') from None
 
 
-def _read_PPAC_DEVICE_INFO(r):
+def _read_PPAC_DEVICE_INFO(r: _ndr.NdrReader) -> Any:
     try:
         ref1 = r.u32()
         if ref1:
@@ -2431,7 +2629,7 @@ def _read_PPAC_DEVICE_INFO(r):
         raise e.push('PAC_DEVICE_INFO')
 
 
-def _write_PPAC_DEVICE_INFO(w, v):
+def _write_PPAC_DEVICE_INFO(w: _ndr.NdrWriter, v: Any) -> None:
     try:
         if v is None:
             w.null()
@@ -2446,7 +2644,7 @@ def _write_PPAC_DEVICE_INFO(w, v):
         raise _support.encode_failure(e).push('PAC_DEVICE_INFO') from None
 
 
-def _read_PCLAIMS_SET_METADATA(r):
+def _read_PCLAIMS_SET_METADATA(r: _ndr.NdrReader) -> Any:
     try:
         ref1 = r.u32()
         if ref1:
@@ -2459,7 +2657,7 @@ def _read_PCLAIMS_SET_METADATA(r):
         raise e.push('CLAIMS_SET_METADATA')
 
 
-def _write_PCLAIMS_SET_METADATA(w, v):
+def _write_PCLAIMS_SET_METADATA(w: _ndr.NdrWriter, v: Any) -> None:
     try:
         if v is None:
             w.null()
@@ -2474,7 +2672,7 @@ def _write_PCLAIMS_SET_METADATA(w, v):
         raise _support.encode_failure(e).push('CLAIMS_SET_METADATA') from None
 
 
-def _read_PCLAIMS_SET(r):
+def _read_PCLAIMS_SET(r: _ndr.NdrReader) -> Any:
     try:
         ref1 = r.u32()
         if ref1:
@@ -2487,7 +2685,7 @@ def _read_PCLAIMS_SET(r):
         raise e.push('CLAIMS_SET')
 
 
-def _write_PCLAIMS_SET(w, v):
+def _write_PCLAIMS_SET(w: _ndr.NdrWriter, v: Any) -> None:
     try:
         if v is None:
             w.null()
@@ -2502,121 +2700,127 @@ def _write_PCLAIMS_SET(w, v):
         raise _support.encode_failure(e).push('CLAIMS_SET') from None
 
 
-def PKERB_VALIDATION_INFO_AlignSize(h, value: KERB_VALIDATION_INFO | None) -> int:
+def PKERB_VALIDATION_INFO_AlignSize(h: _mes.MesHandle, value: KERB_VALIDATION_INFO | None) -> int:
     """Bytes PKERB_VALIDATION_INFO_Encode would add to the handle's stream, headers included."""
     return _mes.align_size_type(h, _write_PKERB_VALIDATION_INFO, value, primitive=False)
 
 
-def PKERB_VALIDATION_INFO_Encode(h, value: KERB_VALIDATION_INFO | None) -> None:
+def PKERB_VALIDATION_INFO_Encode(h: _mes.MesHandle, value: KERB_VALIDATION_INFO | None) -> None:
     """Pickle ``value`` as PKERB_VALIDATION_INFO into the encoding handle."""
     _mes.encode_type(h, _write_PKERB_VALIDATION_INFO, value, primitive=False)
 
 
-def PKERB_VALIDATION_INFO_Decode(h) -> KERB_VALIDATION_INFO | None:
+def PKERB_VALIDATION_INFO_Decode(h: _mes.MesHandle) -> KERB_VALIDATION_INFO | None:
     """Read the next PKERB_VALIDATION_INFO pickle from the decoding handle."""
-    return _mes.decode_type(h, _read_PKERB_VALIDATION_INFO, primitive=False)
+    value: KERB_VALIDATION_INFO | None = _mes.decode_type(h, _read_PKERB_VALIDATION_INFO, primitive=False)
+    return value
 
 
-def PKERB_VALIDATION_INFO_Free(h, value: KERB_VALIDATION_INFO | None) -> None:
+def PKERB_VALIDATION_INFO_Free(h: _mes.MesHandle, value: KERB_VALIDATION_INFO | None) -> None:
     """Release what PKERB_VALIDATION_INFO_Decode allocated (nothing to do in Python; checks the handle)."""
     _mes.free_type(h, value)
 
 
-def PPAC_CREDENTIAL_DATA_AlignSize(h, value: PAC_CREDENTIAL_DATA | None) -> int:
+def PPAC_CREDENTIAL_DATA_AlignSize(h: _mes.MesHandle, value: PAC_CREDENTIAL_DATA | None) -> int:
     """Bytes PPAC_CREDENTIAL_DATA_Encode would add to the handle's stream, headers included."""
     return _mes.align_size_type(h, _write_PPAC_CREDENTIAL_DATA, value, primitive=False)
 
 
-def PPAC_CREDENTIAL_DATA_Encode(h, value: PAC_CREDENTIAL_DATA | None) -> None:
+def PPAC_CREDENTIAL_DATA_Encode(h: _mes.MesHandle, value: PAC_CREDENTIAL_DATA | None) -> None:
     """Pickle ``value`` as PPAC_CREDENTIAL_DATA into the encoding handle."""
     _mes.encode_type(h, _write_PPAC_CREDENTIAL_DATA, value, primitive=False)
 
 
-def PPAC_CREDENTIAL_DATA_Decode(h) -> PAC_CREDENTIAL_DATA | None:
+def PPAC_CREDENTIAL_DATA_Decode(h: _mes.MesHandle) -> PAC_CREDENTIAL_DATA | None:
     """Read the next PPAC_CREDENTIAL_DATA pickle from the decoding handle."""
-    return _mes.decode_type(h, _read_PPAC_CREDENTIAL_DATA, primitive=False)
+    value: PAC_CREDENTIAL_DATA | None = _mes.decode_type(h, _read_PPAC_CREDENTIAL_DATA, primitive=False)
+    return value
 
 
-def PPAC_CREDENTIAL_DATA_Free(h, value: PAC_CREDENTIAL_DATA | None) -> None:
+def PPAC_CREDENTIAL_DATA_Free(h: _mes.MesHandle, value: PAC_CREDENTIAL_DATA | None) -> None:
     """Release what PPAC_CREDENTIAL_DATA_Decode allocated (nothing to do in Python; checks the handle)."""
     _mes.free_type(h, value)
 
 
-def PS4U_DELEGATION_INFO_AlignSize(h, value: S4U_DELEGATION_INFO | None) -> int:
+def PS4U_DELEGATION_INFO_AlignSize(h: _mes.MesHandle, value: S4U_DELEGATION_INFO | None) -> int:
     """Bytes PS4U_DELEGATION_INFO_Encode would add to the handle's stream, headers included."""
     return _mes.align_size_type(h, _write_PS4U_DELEGATION_INFO, value, primitive=False)
 
 
-def PS4U_DELEGATION_INFO_Encode(h, value: S4U_DELEGATION_INFO | None) -> None:
+def PS4U_DELEGATION_INFO_Encode(h: _mes.MesHandle, value: S4U_DELEGATION_INFO | None) -> None:
     """Pickle ``value`` as PS4U_DELEGATION_INFO into the encoding handle."""
     _mes.encode_type(h, _write_PS4U_DELEGATION_INFO, value, primitive=False)
 
 
-def PS4U_DELEGATION_INFO_Decode(h) -> S4U_DELEGATION_INFO | None:
+def PS4U_DELEGATION_INFO_Decode(h: _mes.MesHandle) -> S4U_DELEGATION_INFO | None:
     """Read the next PS4U_DELEGATION_INFO pickle from the decoding handle."""
-    return _mes.decode_type(h, _read_PS4U_DELEGATION_INFO, primitive=False)
+    value: S4U_DELEGATION_INFO | None = _mes.decode_type(h, _read_PS4U_DELEGATION_INFO, primitive=False)
+    return value
 
 
-def PS4U_DELEGATION_INFO_Free(h, value: S4U_DELEGATION_INFO | None) -> None:
+def PS4U_DELEGATION_INFO_Free(h: _mes.MesHandle, value: S4U_DELEGATION_INFO | None) -> None:
     """Release what PS4U_DELEGATION_INFO_Decode allocated (nothing to do in Python; checks the handle)."""
     _mes.free_type(h, value)
 
 
-def PPAC_DEVICE_INFO_AlignSize(h, value: PAC_DEVICE_INFO | None) -> int:
+def PPAC_DEVICE_INFO_AlignSize(h: _mes.MesHandle, value: PAC_DEVICE_INFO | None) -> int:
     """Bytes PPAC_DEVICE_INFO_Encode would add to the handle's stream, headers included."""
     return _mes.align_size_type(h, _write_PPAC_DEVICE_INFO, value, primitive=False)
 
 
-def PPAC_DEVICE_INFO_Encode(h, value: PAC_DEVICE_INFO | None) -> None:
+def PPAC_DEVICE_INFO_Encode(h: _mes.MesHandle, value: PAC_DEVICE_INFO | None) -> None:
     """Pickle ``value`` as PPAC_DEVICE_INFO into the encoding handle."""
     _mes.encode_type(h, _write_PPAC_DEVICE_INFO, value, primitive=False)
 
 
-def PPAC_DEVICE_INFO_Decode(h) -> PAC_DEVICE_INFO | None:
+def PPAC_DEVICE_INFO_Decode(h: _mes.MesHandle) -> PAC_DEVICE_INFO | None:
     """Read the next PPAC_DEVICE_INFO pickle from the decoding handle."""
-    return _mes.decode_type(h, _read_PPAC_DEVICE_INFO, primitive=False)
+    value: PAC_DEVICE_INFO | None = _mes.decode_type(h, _read_PPAC_DEVICE_INFO, primitive=False)
+    return value
 
 
-def PPAC_DEVICE_INFO_Free(h, value: PAC_DEVICE_INFO | None) -> None:
+def PPAC_DEVICE_INFO_Free(h: _mes.MesHandle, value: PAC_DEVICE_INFO | None) -> None:
     """Release what PPAC_DEVICE_INFO_Decode allocated (nothing to do in Python; checks the handle)."""
     _mes.free_type(h, value)
 
 
-def PCLAIMS_SET_METADATA_AlignSize(h, value: CLAIMS_SET_METADATA | None) -> int:
+def PCLAIMS_SET_METADATA_AlignSize(h: _mes.MesHandle, value: CLAIMS_SET_METADATA | None) -> int:
     """Bytes PCLAIMS_SET_METADATA_Encode would add to the handle's stream, headers included."""
     return _mes.align_size_type(h, _write_PCLAIMS_SET_METADATA, value, primitive=False)
 
 
-def PCLAIMS_SET_METADATA_Encode(h, value: CLAIMS_SET_METADATA | None) -> None:
+def PCLAIMS_SET_METADATA_Encode(h: _mes.MesHandle, value: CLAIMS_SET_METADATA | None) -> None:
     """Pickle ``value`` as PCLAIMS_SET_METADATA into the encoding handle."""
     _mes.encode_type(h, _write_PCLAIMS_SET_METADATA, value, primitive=False)
 
 
-def PCLAIMS_SET_METADATA_Decode(h) -> CLAIMS_SET_METADATA | None:
+def PCLAIMS_SET_METADATA_Decode(h: _mes.MesHandle) -> CLAIMS_SET_METADATA | None:
     """Read the next PCLAIMS_SET_METADATA pickle from the decoding handle."""
-    return _mes.decode_type(h, _read_PCLAIMS_SET_METADATA, primitive=False)
+    value: CLAIMS_SET_METADATA | None = _mes.decode_type(h, _read_PCLAIMS_SET_METADATA, primitive=False)
+    return value
 
 
-def PCLAIMS_SET_METADATA_Free(h, value: CLAIMS_SET_METADATA | None) -> None:
+def PCLAIMS_SET_METADATA_Free(h: _mes.MesHandle, value: CLAIMS_SET_METADATA | None) -> None:
     """Release what PCLAIMS_SET_METADATA_Decode allocated (nothing to do in Python; checks the handle)."""
     _mes.free_type(h, value)
 
 
-def PCLAIMS_SET_AlignSize(h, value: CLAIMS_SET | None) -> int:
+def PCLAIMS_SET_AlignSize(h: _mes.MesHandle, value: CLAIMS_SET | None) -> int:
     """Bytes PCLAIMS_SET_Encode would add to the handle's stream, headers included."""
     return _mes.align_size_type(h, _write_PCLAIMS_SET, value, primitive=False)
 
 
-def PCLAIMS_SET_Encode(h, value: CLAIMS_SET | None) -> None:
+def PCLAIMS_SET_Encode(h: _mes.MesHandle, value: CLAIMS_SET | None) -> None:
     """Pickle ``value`` as PCLAIMS_SET into the encoding handle."""
     _mes.encode_type(h, _write_PCLAIMS_SET, value, primitive=False)
 
 
-def PCLAIMS_SET_Decode(h) -> CLAIMS_SET | None:
+def PCLAIMS_SET_Decode(h: _mes.MesHandle) -> CLAIMS_SET | None:
     """Read the next PCLAIMS_SET pickle from the decoding handle."""
-    return _mes.decode_type(h, _read_PCLAIMS_SET, primitive=False)
+    value: CLAIMS_SET | None = _mes.decode_type(h, _read_PCLAIMS_SET, primitive=False)
+    return value
 
 
-def PCLAIMS_SET_Free(h, value: CLAIMS_SET | None) -> None:
+def PCLAIMS_SET_Free(h: _mes.MesHandle, value: CLAIMS_SET | None) -> None:
     """Release what PCLAIMS_SET_Decode allocated (nothing to do in Python; checks the handle)."""
     _mes.free_type(h, value)
