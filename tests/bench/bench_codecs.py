@@ -118,14 +118,14 @@ def bulk_arrays(rep: Report) -> None:
     res = compare([("array+tolist", lambda: hw.ulongs_array(data, bulk.ULONGS)),
                    ("memoryview.cast+tolist", lambda: hw.ulongs_cast(data, bulk.ULONGS)),
                    ("struct.unpack_from", lambda: hw.ulongs_unpack(data, bulk.ULONGS)),
-                   ("midlpy", lambda: m_dec(data))], rounds=5, budget=0.05)
+                   ("midlpy", lambda: m_dec(data))], rounds=7, budget=0.05)
     rep.table(f"decode {n:,} unsigned long ({fmt_bytes(len(data))})", res, ref="array+tolist")
     t = {r.name: r.median for r in res}
     ratio = t["midlpy"] / t["array+tolist"]
     rep.target("1M unsigned long decode vs array+tolist", f"{ratio:.2f}x", ratio <= 2, "<= 2x")
     res = compare([("array.tobytes", lambda: hw.enc_ulongs_array(value)),
                    ("struct.pack", lambda: hw.enc_ulongs_pack(value)),
-                   ("midlpy", lambda: m_enc(value))], rounds=5, budget=0.05)
+                   ("midlpy", lambda: m_enc(value))], rounds=7, budget=0.05)
     rep.table(f"encode {n:,} unsigned long", res, ref="array.tobytes")
     t = {r.name: r.median for r in res}
     ratio = t["midlpy"] / t["array.tobytes"]
@@ -145,7 +145,7 @@ def bulk_arrays(rep: Report) -> None:
         rep.note("WARNING: midlpy and the hand-written loop disagree on the 100k struct pickle")
     res = compare([("hand loop (unpack_from)", lambda: hw.items_loop(data, bulk.ITEMS, bulk.ITEM)),
                    ("iter_unpack+starmap", lambda: hw.items_starmap(data, bulk.ITEMS, bulk.ITEM)),
-                   ("midlpy", lambda: m_dec(data))], rounds=5, budget=0.05)
+                   ("midlpy", lambda: m_dec(data))], rounds=7, budget=0.05)
     rep.table(f"decode {n:,} structs of 12 bytes ({fmt_bytes(len(data))})", res,
               ref="hand loop (unpack_from)")
     t = {r.name: r.median for r in res}
@@ -153,7 +153,7 @@ def bulk_arrays(rep: Report) -> None:
     rep.target("100k structs decode vs hand loop", f"{ratio:.2f}x", ratio <= 1.5, "<= 1.5x")
     res = compare([("hand loop (pack, +=)", lambda: hw.enc_items_loop(value)),
                    ("pack list + join", lambda: hw.enc_items_join(value)),
-                   ("midlpy", lambda: m_enc(value))], rounds=5, budget=0.05)
+                   ("midlpy", lambda: m_enc(value))], rounds=7, budget=0.05)
     rep.table(f"encode {n:,} structs", res, ref="hand loop (pack, +=)")
     t = {r.name: r.median for r in res}
     ratio = t["midlpy"] / t["hand loop (pack, +=)"]

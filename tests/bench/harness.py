@@ -115,8 +115,10 @@ class Report:
         self.targets.append((status, line, bool(ok)))
 
     def summary(self) -> None:
-        print("\n== Targets")
-        for status, line, _ in self.targets:
-            print(f"  [{status}] {line}")
+        """One line: how many targets were met, and which were missed."""
         passed = sum(1 for s, _, _ in self.targets if s == "PASS")
-        print(f"  {passed}/{len(self.targets)} targets met")
+        missed = [line.split(":")[0] for s, line, _ in self.targets if s == "MISS"]
+        unmeasured = sum(1 for s, _, _ in self.targets if s not in ("PASS", "MISS"))
+        print(f"\n== Targets: {passed}/{len(self.targets)} met"
+              + (f"; MISS: {'; '.join(missed)}" if missed else "")
+              + (f"; {unmeasured} not measured" if unmeasured else ""))
