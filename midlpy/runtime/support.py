@@ -6,6 +6,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are strings
     from typing import Any, Callable
 
+from codecs import utf_16_le_encode as _utf16le_encode
 from struct import error as StructError
 
 from .errors import (RPC_S_INVALID_ARG, RPC_S_INVALID_BOUND, RPC_S_INVALID_TAG,
@@ -28,8 +29,8 @@ def exact_bytes(b: Any, n: int) -> bytes:
 def utf16(s: Any) -> bytes:
     """UTF-16LE code units of ``s`` (lone surrogates pass through, as decoded)."""
     try:
-        return s.encode("utf-16-le", "surrogatepass")
-    except (AttributeError, UnicodeEncodeError) as exc:
+        return _utf16le_encode(s, "surrogatepass")[0]
+    except (AttributeError, UnicodeEncodeError, TypeError) as exc:
         raise EncodeError(RPC_S_INVALID_ARG, f"cannot encode {s!r} as UTF-16: {exc}") from None
 
 
