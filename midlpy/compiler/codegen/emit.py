@@ -759,8 +759,17 @@ class ModuleEmitter:
         c(f"return {self.cls(u)}({d}, {f.pyname}={var})")
 
     def _dec_union_deferred(self, u: model.UnionDef) -> str:
+        return self._union_deferred(
+            u, f"def {self.ref(u, '_dec')}_deferred(r: _ndr.NdrReader, v: {self.cls(u)}) -> None:",
+            self._dec_deferred_item, lambda c: (c("except _DecodeError as e:"),
+                                                c("    raise e.push(_f)")))
+
+    def _union_deferred(self, u: model.UnionDef, header: str,
+                        item: Callable[[Code, Deferred], None],
+                        handlers: Callable[[Code], object]) -> str:
+        """The deferred part of a union: that of whichever arm holds a value."""
         c = Code()
-        c(f"def {self.ref(u, '_dec')}_deferred(r: _ndr.NdrReader, v: {self.cls(u)}) -> None:")
+        c(header)
         c.indent()
         c('_f = ""')
         c("try:")
@@ -774,13 +783,13 @@ class ModuleEmitter:
             first = False
             c.indent()
             for it in self._deferred_items([f], "v", "v"):
-                self._dec_deferred_item(c, it)
+                it.slot = "s"
+                item(c, it)
             c.dedent()
         if first:
             c("pass")
         c.dedent()
-        c("except _DecodeError as e:")
-        c("    raise e.push(_f)")
+        handlers(c)
         return c.text()
 
     # ================================================================== encoding
@@ -1281,29 +1290,9 @@ class ModuleEmitter:
         c(f"return {slots[0] if slots else 'None'}")
 
     def _enc_union_deferred(self, u: model.UnionDef) -> str:
-        c = Code()
-        c(f"def {self.ref(u, '_enc')}_deferred(w: _ndr.NdrWriter, v: {self.cls(u)}, s: Any) -> None:")
-        c.indent()
-        c('_f = ""')
-        c("try:")
-        c.indent()
-        first = True
-        for arm in u.arms:
-            if arm.field is None or not layout.has_deferred(arm.field.type):
-                continue
-            f = arm.field
-            c(f"{'if' if first else 'elif'} v.{f.pyname} is not None:")
-            first = False
-            c.indent()
-            for it in self._deferred_items([f], "v", "v"):
-                it.slot = "s"
-                self._enc_deferred_item(c, it)
-            c.dedent()
-        if first:
-            c("pass")
-        c.dedent()
-        self._enc_except(c)
-        return c.text()
+        return self._union_deferred(
+            u, f"def {self.ref(u, '_enc')}_deferred(w: _ndr.NdrWriter, v: {self.cls(u)}, s: Any) -> None:",
+            self._enc_deferred_item, self._enc_except)
 
     # ================================================================== top level
 
