@@ -13,7 +13,7 @@ import tracemalloc
 
 import common
 import handwritten as hw
-from harness import Report, compare, fmt_bytes, fmt_time
+from harness import Report, compare, fmt_bytes
 
 from midlpy.runtime import (MesDecodeBufferHandleCreate, MesDecodeIncrementalHandleCreate,
                             MesEncodeDynBufferHandleCreate, MesEncodeFixedBufferHandleCreate,
