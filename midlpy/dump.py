@@ -56,6 +56,9 @@ class TypeCodec:
 
 def pickled_types(module: types.ModuleType) -> list[str]:
     """Names of the pickled types a generated module can decode or encode."""
+    table = getattr(module, "_PICKLED", None)
+    if isinstance(table, dict):
+        return sorted(table)
     names = {n[len("_read_"):] for n in vars(module) if n.startswith("_read_")}
     names |= {n[len("_write_"):] for n in vars(module) if n.startswith("_write_")}
     return sorted(n for n in names if hasattr(module, f"{n}_Decode")
@@ -77,9 +80,13 @@ def find_type(module: types.ModuleType, name: str) -> TypeCodec:
                 break
         raise DumpError(f"{name!r} is not a pickled type of {module.__name__} "
                         f"(pickled types: {', '.join(known) or 'none'}){hint}")
-    primitive = _is_primitive(routine)
-    return TypeCodec(name, ns.get(f"_read_{name}"), ns.get(f"_write_{name}"), primitive,
-                     _value_hint(ns, name), ns)
+    table = ns.get("_PICKLED")
+    if isinstance(table, dict) and name in table:
+        read, write, primitive = table[name]
+    else:  # a module generated before the table existed
+        read, write = ns.get(f"_read_{name}"), ns.get(f"_write_{name}")
+        primitive = _is_primitive(routine)
+    return TypeCodec(name, read, write, primitive, _value_hint(ns, name), ns)
 
 
 def _return_hint_text(ns: dict[str, Any], name: str) -> str:

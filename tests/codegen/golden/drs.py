@@ -2088,3 +2088,9 @@ def DRS_MSG_GETCHGREPLY_V6_Decode(h: _mes.MesHandle) -> DRS_MSG_GETCHGREPLY_V6:
 def DRS_MSG_GETCHGREPLY_V6_Free(h: _mes.MesHandle, value: DRS_MSG_GETCHGREPLY_V6) -> None:
     """Release what DRS_MSG_GETCHGREPLY_V6_Decode allocated (nothing to do in Python; checks the handle)."""
     _mes.free_type(h, value)
+
+
+#: The pickled types, for tools such as `midlpy dump`: name -> (read, write, primitive).
+_PICKLED: dict[str, tuple[Any, Any, bool]] = {
+    'DRS_MSG_GETCHGREPLY_V6': (_read_DRS_MSG_GETCHGREPLY_V6, _write_DRS_MSG_GETCHGREPLY_V6, False),
+}

@@ -2824,3 +2824,14 @@ def PCLAIMS_SET_Decode(h: _mes.MesHandle) -> CLAIMS_SET | None:
 def PCLAIMS_SET_Free(h: _mes.MesHandle, value: CLAIMS_SET | None) -> None:
     """Release what PCLAIMS_SET_Decode allocated (nothing to do in Python; checks the handle)."""
     _mes.free_type(h, value)
+
+
+#: The pickled types, for tools such as `midlpy dump`: name -> (read, write, primitive).
+_PICKLED: dict[str, tuple[Any, Any, bool]] = {
+    'PKERB_VALIDATION_INFO': (_read_PKERB_VALIDATION_INFO, _write_PKERB_VALIDATION_INFO, False),
+    'PPAC_CREDENTIAL_DATA': (_read_PPAC_CREDENTIAL_DATA, _write_PPAC_CREDENTIAL_DATA, False),
+    'PS4U_DELEGATION_INFO': (_read_PS4U_DELEGATION_INFO, _write_PS4U_DELEGATION_INFO, False),
+    'PPAC_DEVICE_INFO': (_read_PPAC_DEVICE_INFO, _write_PPAC_DEVICE_INFO, False),
+    'PCLAIMS_SET_METADATA': (_read_PCLAIMS_SET_METADATA, _write_PCLAIMS_SET_METADATA, False),
+    'PCLAIMS_SET': (_read_PCLAIMS_SET, _write_PCLAIMS_SET, False),
+}
