@@ -132,6 +132,11 @@ def bulk_arrays(rep: Report) -> None:
     rep.target("1M unsigned long encode vs array.tobytes", f"{ratio:.2f}x", ratio <= 2, "<= 2x")
     _memory(rep, "1M unsigned long", data, m_dec, lambda d: hw.ulongs_array(d, bulk.ULONGS),
             target=True)
+    kept, peak = _traced(m_enc, value)
+    h_kept, h_peak = _traced(hw.enc_ulongs_array, value)
+    rep.note(f"memory, encode 1M unsigned long: output {fmt_bytes(len(data))}; midlpy peak "
+             f"{fmt_bytes(peak)} ({peak / len(data):.1f}x the output); array.tobytes peak "
+             f"{fmt_bytes(h_peak)} ({h_peak / len(data):.1f}x)")
     del value, data
 
     n = 100_000
