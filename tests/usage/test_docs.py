@@ -1,4 +1,4 @@
-"""The tested snippets of docs/usage.md run as written: decoding a PAC takes at most five
+"""The tested snippets of README.md ("Decode a PAC") run as written: decoding a PAC takes at most five
 lines of Python, or one command line."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import ROOT
 
-DOC = ROOT / "docs" / "usage.md"
+DOC = ROOT / "README.md"
 
 
 def snippets() -> list[tuple[str, str]]:
