@@ -312,7 +312,10 @@ def _emit(h: MesHandle, record: bytearray) -> None:
         h._buf[h._pos:end] = record
         h._pos = end
     elif h.style == MES_DYNAMIC_BUFFER_HANDLE:
-        h._buf += record
+        if h._buf:
+            h._buf += record
+        else:
+            h._buf = record  # the first record: adopt it rather than copy it
     else:
         out = h.alloc(h.state, size)  # type: ignore[misc]
         try:
@@ -429,6 +432,17 @@ def decode_type(h: MesHandle, read: Callable, primitive: bool = False) -> Any:
     h = _decoder(h)
     if h._peeked is not None:
         raise RpcError(RPC_X_INVALID_ES_ACTION, "a procedure header is pending on this handle")
+    if not (h._common_done or primitive) and h.style != MES_INCREMENTAL_HANDLE:
+        # The usual first record of a buffer (a PAC's logon info): both headers with one
+        # unpack; anything unusual takes the checked path below.
+        buf, pos = h._buf, h._pos
+        if len(buf) - pos >= 16:
+            version, endian, head, _, length, _ = _V1_HEADERS.unpack_from(buf, pos)
+            end = pos + 16 + length
+            if (version, endian, head) == (1, 0x10, 8) and not length & 7 and end <= len(buf):
+                h._common_done = True
+                h._pos = end
+                return _run_reader(read, buf[pos + 16:end], False, pos + 16)
     if not h._common_done:
         start = h._pos
         head = _fetch(h, 8, "type serialization common header")

@@ -308,9 +308,14 @@ class ModuleEmitter:
             # elements that are one fixed run each: one bulk conversion for the array
             fmt, _ = fmt_of(spec.entries)
             names = [c.tmp("a") for _ in spec.leaves]
-            target = ", ".join(names) + ("," if len(names) == 1 else "")
-            c(f"{var} = [{spec.build(iter(names))} for {target} in "
-              f"r.rows({self.fixed(fmt, spec.align)}, {n})]")
+            built = spec.build(iter(names))
+            rows = f"r.rows({self.fixed(fmt, spec.align)}, {n})"
+            if built == f"{self.cls(el.struct)}({', '.join(names)})":
+                # each row is exactly the dataclass's arguments: starmap builds in C
+                c(f"{var} = list(_starmap({self.cls(el.struct)}, {rows}))")
+            else:
+                target = ", ".join(names) + ("," if len(names) == 1 else "")
+                c(f"{var} = [{built} for {target} in {rows}]")
             return
         c(f"r.check_count({n}, {max(1, size)})")
         if spec is not None and isinstance(el, StructRef):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum as _enum
 from dataclasses import dataclass as _dataclass
 from dataclasses import field as _field
+from itertools import starmap as _starmap
 from typing import Any, Callable
 
 from midlpy.runtime import API_LEVEL as _API_LEVEL

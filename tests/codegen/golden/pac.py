@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum as _enum
 from dataclasses import dataclass as _dataclass
 from dataclasses import field as _field
+from itertools import starmap as _starmap
 from typing import Any, Callable
 
 from midlpy.runtime import API_LEVEL as _API_LEVEL
@@ -812,7 +813,7 @@ def _dec_DOMAIN_GROUP_MEMBERSHIP_deferred(r: _ndr.NdrReader, v: DOMAIN_GROUP_MEM
             mc8 = r.conformance()
             if mc8 != v.GroupCount:
                 raise r.error(1734, f'array max count {mc8} disagrees with its size {v.GroupCount}')
-            v.GroupIds = [GROUP_MEMBERSHIP(a9, a10) for a9, a10 in r.rows(_F9, mc8)]
+            v.GroupIds = list(_starmap(GROUP_MEMBERSHIP, r.rows(_F9, mc8)))
         else:
             v.GroupIds = None
     except _DecodeError as e:
@@ -988,7 +989,7 @@ def _dec_KERB_VALIDATION_INFO_deferred(r: _ndr.NdrReader, v: KERB_VALIDATION_INF
             mc8 = r.conformance()
             if mc8 != v.GroupCount:
                 raise r.error(1734, f'array max count {mc8} disagrees with its size {v.GroupCount}')
-            v.GroupIds = [GROUP_MEMBERSHIP(a9, a10) for a9, a10 in r.rows(_F9, mc8)]
+            v.GroupIds = list(_starmap(GROUP_MEMBERSHIP, r.rows(_F9, mc8)))
         else:
             v.GroupIds = None
         _f = 'LogonServer.Buffer'
@@ -1019,7 +1020,7 @@ def _dec_KERB_VALIDATION_INFO_deferred(r: _ndr.NdrReader, v: KERB_VALIDATION_INF
             mc20 = r.conformance()
             if mc20 != v.SidCount:
                 raise r.error(1734, f'array max count {mc20} disagrees with its size {v.SidCount}')
-            v.ExtraSids = [KERB_SID_AND_ATTRIBUTES(a21, a22) for a21, a22 in r.rows(_F9, mc20)]
+            v.ExtraSids = list(_starmap(KERB_SID_AND_ATTRIBUTES, r.rows(_F9, mc20)))
             try:
                 for i23, e24 in enumerate(v.ExtraSids):
                     _f = 'Sid'
@@ -1052,7 +1053,7 @@ def _dec_KERB_VALIDATION_INFO_deferred(r: _ndr.NdrReader, v: KERB_VALIDATION_INF
             mc38 = r.conformance()
             if mc38 != v.ResourceGroupCount:
                 raise r.error(1734, f'array max count {mc38} disagrees with its size {v.ResourceGroupCount}')
-            v.ResourceGroupIds = [GROUP_MEMBERSHIP(a39, a40) for a39, a40 in r.rows(_F9, mc38)]
+            v.ResourceGroupIds = list(_starmap(GROUP_MEMBERSHIP, r.rows(_F9, mc38)))
         else:
             v.ResourceGroupIds = None
     except _DecodeError as e:
@@ -1378,7 +1379,7 @@ def _dec_S4U_DELEGATION_INFO_deferred(r: _ndr.NdrReader, v: S4U_DELEGATION_INFO)
             mc3 = r.conformance()
             if mc3 != v.TransitedListSize:
                 raise r.error(1734, f'array max count {mc3} disagrees with its size {v.TransitedListSize}')
-            v.S4UTransitedServices = [RPC_UNICODE_STRING(a4, a5, a6) for a4, a5, a6 in r.rows(_F16, mc3)]
+            v.S4UTransitedServices = list(_starmap(RPC_UNICODE_STRING, r.rows(_F16, mc3)))
             try:
                 for i7, e8 in enumerate(v.S4UTransitedServices):
                     _f = 'Buffer'
@@ -1477,7 +1478,7 @@ def _dec_PAC_DEVICE_INFO_deferred(r: _ndr.NdrReader, v: PAC_DEVICE_INFO) -> None
             mc8 = r.conformance()
             if mc8 != v.AccountGroupCount:
                 raise r.error(1734, f'array max count {mc8} disagrees with its size {v.AccountGroupCount}')
-            v.AccountGroupIds = [GROUP_MEMBERSHIP(a9, a10) for a9, a10 in r.rows(_F9, mc8)]
+            v.AccountGroupIds = list(_starmap(GROUP_MEMBERSHIP, r.rows(_F9, mc8)))
         else:
             v.AccountGroupIds = None
         _f = 'ExtraSids'
@@ -1486,7 +1487,7 @@ def _dec_PAC_DEVICE_INFO_deferred(r: _ndr.NdrReader, v: PAC_DEVICE_INFO) -> None
             mc12 = r.conformance()
             if mc12 != v.SidCount:
                 raise r.error(1734, f'array max count {mc12} disagrees with its size {v.SidCount}')
-            v.ExtraSids = [KERB_SID_AND_ATTRIBUTES(a13, a14) for a13, a14 in r.rows(_F9, mc12)]
+            v.ExtraSids = list(_starmap(KERB_SID_AND_ATTRIBUTES, r.rows(_F9, mc12)))
             try:
                 for i15, e16 in enumerate(v.ExtraSids):
                     _f = 'Sid'
@@ -1509,7 +1510,7 @@ def _dec_PAC_DEVICE_INFO_deferred(r: _ndr.NdrReader, v: PAC_DEVICE_INFO) -> None
             mc24 = r.conformance()
             if mc24 != v.DomainGroupCount:
                 raise r.error(1734, f'array max count {mc24} disagrees with its size {v.DomainGroupCount}')
-            v.DomainGroup = [DOMAIN_GROUP_MEMBERSHIP(a25, a26, a27) for a25, a26, a27 in r.rows(_F18, mc24)]
+            v.DomainGroup = list(_starmap(DOMAIN_GROUP_MEMBERSHIP, r.rows(_F18, mc24)))
             try:
                 for i28, e29 in enumerate(v.DomainGroup):
                     _f = 'DomainId'
@@ -1528,7 +1529,7 @@ def _dec_PAC_DEVICE_INFO_deferred(r: _ndr.NdrReader, v: PAC_DEVICE_INFO) -> None
                         mc37 = r.conformance()
                         if mc37 != e29.GroupCount:
                             raise r.error(1734, f'array max count {mc37} disagrees with its size {e29.GroupCount}')
-                        e29.GroupIds = [GROUP_MEMBERSHIP(a38, a39) for a38, a39 in r.rows(_F9, mc37)]
+                        e29.GroupIds = list(_starmap(GROUP_MEMBERSHIP, r.rows(_F9, mc37)))
                     else:
                         e29.GroupIds = None
             except _DecodeError as e:
