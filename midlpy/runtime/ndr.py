@@ -175,6 +175,7 @@ _BE3I = struct.Struct(">3I")
 _LE2I = struct.Struct("<2I")
 _BE2I = struct.Struct(">2I")
 _PACK_U32_INTO = _LE["I"].pack_into
+_PACKERS: dict[tuple[str, int], struct.Struct] = {}  # (code, count) -> Struct, count <= 64
 
 
 def _reader(code: str, big: bool = False) -> Any:
@@ -529,6 +530,17 @@ class NdrWriter:
         pad = -len(buf) & (size - 1)
         if pad:
             buf += _ZEROS[pad]
+        n = len(values)
+        if n <= 64:  # short arrays (a SID's sub-authorities): a cached Struct per size
+            st = _PACKERS.get((code, n))
+            if st is None:
+                st = _PACKERS[(code, n)] = struct.Struct(f"<{n}{code}")
+            try:
+                buf += st.pack(*values)
+            except struct.error as exc:
+                raise self._bad(f"an array of {_NAMES[code]}", type(values).__name__,
+                                exc) from None
+            return
         if _NATIVE_OK and _NATIVE_LE:
             # array converts in C without a million-argument tuple: faster, half the memory
             # (imported on first use: loading the extension costs more than the runtime)
@@ -681,6 +693,39 @@ class NdrWriter:
         self.full_ids[key] = (ref, obj)  # holding obj keeps its id() unique
         _PACK_U32_INTO(self.buf, slot, ref)
         return True
+
+    def unique_count(self, slot: int, n: int) -> None:
+        """Number the unique pointer in ``slot`` and start its referent, a conformant array,
+        with its max count (the common shape of sized pointers, in one call)."""
+        buf = self.buf
+        ref = self.next_unique
+        self.next_unique = ref + 4
+        _PACK_U32_INTO(buf, slot, ref)
+        pad = -len(buf) & 3
+        if pad:
+            buf += _ZEROS[pad]
+        try:
+            buf += _LE["I"].pack(n)
+        except struct.error as exc:
+            raise self._bad("a count", n, exc) from None
+
+    def unique_struct_prims(self, slot: int, f: Fixed, values: tuple[Any, ...], code: str,
+                            items: Sequence[Any]) -> None:
+        """Number the unique pointer in ``slot`` and write its referent: a conformant
+        struct whose count and fixed members are ``values`` (one run ``f``) and whose
+        last member is an array of integers (an RPC_SID)."""
+        buf = self.buf
+        ref = self.next_unique
+        self.next_unique = ref + 4
+        _PACK_U32_INTO(buf, slot, ref)
+        pad = -len(buf) & (f.align - 1)
+        if pad:
+            buf += _ZEROS[pad]
+        try:
+            buf += f.le.pack(*values)
+        except struct.error:
+            self.fixed(f, *values)  # raises the error naming the member
+        self.prim_array(code, items)
 
     def patch_u32(self, pos: int, value: int) -> None:
         _PACK_U32_INTO(self.buf, pos, value)
