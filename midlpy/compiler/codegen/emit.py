@@ -21,6 +21,7 @@ from midlpy.compiler.codegen.plan import Inline, Leaf, fmt_of, inline
 from midlpy.compiler.model import (FULL, REF, UNIQUE, Array, ContextHandle, Convert, Corr,
                                    EnumRef, Pointer, Prim, StructRef, UnionRef, WireType)
 from midlpy.compiler.sema import layout
+from midlpy.compiler.sema.naming import pyname
 
 _PRIM_METHOD = {"boolean": "boolean", "byte": "u8", "char": "u8", "uchar": "u8", "int8": "i8",
                 "uint8": "u8", "wchar": "u16", "int16": "i16", "uint16": "u16", "int32": "i32",
@@ -1391,7 +1392,7 @@ def _is_wide(t: WireType) -> bool:
 
 
 def _sibling_names(owner: str) -> Callable[[str], str]:
-    return lambda n: f"{owner}.{n}"
+    return lambda n: f"{owner}.{pyname(n)}"  # a field named ``def`` is ``v.def_``
 
 
 
@@ -1418,10 +1419,11 @@ class ProcEmitter:
     def enc(self, p: model.ProcDef, direction: str = "in") -> str:
         em = self.em
         xs = self.params(p, direction)
-        args = [x.pyname for x in xs]
+        # prefixed like dec's: a parameter named w, len or a1 must not shadow what the body uses
+        args = [f"v_{x.pyname}" for x in xs]
         if direction == "out" and p.returns is not None:
             args.append("return_")
-        names = {x.name: x.pyname for x in p.params}
+        names = {x.name: f"v_{x.pyname}" for x in p.params}
         lookup = lambda n: names.get(n, n)  # noqa: E731
         c = Code()
         c(f"def _enc_{p.name}_{direction}(w: _ndr.NdrWriter{''.join(', ' + a + ': Any' for a in args)}) -> None:")
@@ -1431,7 +1433,7 @@ class ProcEmitter:
         c.indent()
         for x in xs:
             c(f"_f = {x.name!r}")
-            self._enc_param(c, x.type, x.pyname, lookup)
+            self._enc_param(c, x.type, f"v_{x.pyname}", lookup)
         if direction == "out" and p.returns is not None:
             c("_f = 'return value'")
             self._enc_param(c, p.returns, "return_", lookup)
