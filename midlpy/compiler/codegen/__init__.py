@@ -15,6 +15,7 @@ from typing import Any
 
 from midlpy.compiler import model
 from midlpy.compiler.codegen.emit import ModuleEmitter, ProcEmitter
+from midlpy.compiler.sema.naming import module_pyname, routine_base
 from midlpy.compiler.model import (FULL, REF, Array, ContextHandle, Convert, EnumRef, Pointer,
                                    Prim, StructRef, UnionRef, WireType)
 
@@ -78,6 +79,7 @@ class ProcView:
     encode: bool
     decode: bool
     doc: str
+    pyname: str = ""  # the function's name: ``len`` -> ``len_`` (module level)
 
 
 @dataclass
@@ -139,12 +141,13 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
         pass
     for p in mod.pickled:
         type_name = _type_name(p.type, p.name)
+        base = routine_base(p.name)
         if p.decode:
-            codecs.append(em.top_reader(p.name, p.type, type_name))
+            codecs.append(em.top_reader(base, p.type, type_name))
         if p.encode:
-            codecs.append(em.top_writer(p.name, p.type, type_name))
+            codecs.append(em.top_writer(base, p.type, type_name))
         routines.append(RoutineView(
-            p.name, p.encode, p.decode, _annotation(p.type, ref),
+            base, p.encode, p.decode, _annotation(p.type, ref),
             handle_param="" if implicit else "h, ", handle_expr=implicit or "h",
             primitive=p.primitive))
 
@@ -174,7 +177,7 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
                    f"{', '.join(outs) or 'None'}.")
             procs.append(ProcView(p.name, p.opnum, const, ins, hparam,
                                   hparam or iface.implicit_handle or "None",
-                                  p.encode, p.decode, doc))
+                                  p.encode, p.decode, doc, module_pyname(p.name)))
 
     from midlpy.compiler.codegen import stubs
 
@@ -185,11 +188,11 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
                    {h for p in mod.pickled for h in _hooks_in(p.type)})
     # C puts enumerators in the global namespace; so does the module (unless a name is taken)
     taken = ({c.name for c in classes} | {c.pyname for c in mod.consts}
-             | {r.name for r in routines} | {p.name for p in procs} | set(hooks))
+             | {r.name for r in routines} | {p.pyname for p in procs} | set(hooks))
     enumerators: list[tuple[str, str]] = []
     for cv in classes:
         for name, _ in cv.members:
-            if name not in taken and not name.startswith("_"):
+            if name not in taken and not name.startswith("_") and module_pyname(name) == name:
                 taken.add(name)
                 enumerators.append((name, f"{cv.name}.{name}"))
     sources = [PurePath(mod.idl_path).name]
@@ -208,7 +211,7 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
                           (["AlignSize", "Encode"] if r.encode else [])
                           + (["Decode", "Free"] if r.decode else [])}
                        | ({implicit} if implicit else set()) | set(hooks)
-                       | {p.name for p in procs} | {n for n, _ in enumerators}))
+                       | {p.pyname for p in procs} | {n for n, _ in enumerators}))
     return text.rstrip("\n") + "\n"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from midlpy.compiler import ast
+from midlpy.compiler.sema.naming import pyname
 
 _BINARY = {"&&": "and", "||": "or", "/": "//"}
 
@@ -38,7 +39,7 @@ def render(expr: ast.Expr, name: Callable[[str], str]) -> str:
         if isinstance(e, ast.Cast):
             return r(e.operand)
         if isinstance(e, ast.Member):
-            return f"{r(e.base)}.{e.name}"
+            return f"{r(e.base)}.{pyname(e.name)}"
         if isinstance(e, ast.Index):
             return f"{r(e.base)}[{r(e.index)}]"
         raise ValueError(f"unsupported expression {type(e).__name__}")

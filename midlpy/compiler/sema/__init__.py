@@ -18,7 +18,7 @@ from typing import Any
 from midlpy.compiler import ast, model
 from midlpy.compiler.sema import acf as acf_pass
 from midlpy.compiler.sema import checks, contexts, layout
-from midlpy.compiler.sema.naming import module_name, pyname
+from midlpy.compiler.sema.naming import module_name, module_pyname, param_pyname, pyname
 from midlpy.compiler.sema.resolve import HANDLE, Handle, Resolver
 from midlpy.compiler.sema.scope import attr, collect
 from midlpy.diagnostics import Diagnostics
@@ -78,7 +78,7 @@ def _assign_types(res: Resolver, modules: dict[str, model.ModuleModel]) -> None:
     for key, d in _by_value_first(items):
         path = res.def_origin[key].file
         mod = modules.get(path) or next(iter(modules.values()))
-        name = pyname(d.name)
+        name = module_pyname(d.name)
         while name in taken.setdefault(path, set()):
             name += "_"
         taken[path].add(name)
@@ -120,7 +120,7 @@ def _assign_consts(res: Resolver, scope: Any, modules: dict[str, model.ModuleMod
         if value is None or entry.origin.file not in modules:
             continue
         modules[entry.origin.file].consts.append(
-            model.ConstDef(name, pyname(name), value, entry.span))
+            model.ConstDef(name, module_pyname(name), value, entry.span))
 
 
 def _pickled(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: list[ast.Interface],
@@ -206,7 +206,8 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
                 dout = attr(p.attrs, "out") is not None
                 if not din and not dout:
                     din = True
-                params.append(model.ParamDef(pname, pyname(pname), t if t is not None else HANDLE,  # type: ignore[arg-type]
+                params.append(model.ParamDef(pname, param_pyname(pname, isinstance(t, Handle)),
+                                             t if t is not None else HANDLE,  # type: ignore[arg-type]
                                              din, dout, p.span, is_handle=isinstance(t, Handle)))
             ret = res.resolve(op.return_type, op.return_ops, (), entry.origin, context="return",
                               name=op.name, span=op.span)

@@ -3,7 +3,9 @@ except where Python forbids them, which get a trailing underscore."""
 
 from __future__ import annotations
 
+import builtins
 import keyword
+import re
 
 # Names the generated module itself defines or imports at top level; an IDL name equal to
 # one of these gets a trailing underscore too.
@@ -17,6 +19,40 @@ def pyname(name: str) -> str:
     if keyword.iskeyword(name) or name in RESERVED or name.startswith("__"):
         return name + "_"
     return name
+
+
+# Module-level names (types, constants, enumerators) must also leave alone the builtins the
+# generated code calls (len, range, int...), its imports, and its private helpers, which
+# are named after the types (_dec_T, _enc_T, _read_T, _write_T, _T_member, _F0...)
+_MODULE_TAKEN = frozenset(dir(builtins)) | {
+    "Callable", "_enum", "_dataclass", "_field", "_starmap", "_UUID", "_API_LEVEL", "_mes",
+    "_ndr", "_support", "_DecodeError", "_EncodeError", "_rpc", "_PICKLED"}
+# (and the routines of pickled types: T_AlignSize, T_Encode, T_Decode, T_Free).
+_INTERNAL = re.compile(r"_(dec|enc|read|write|m|IFACE|RPC)_|_F\d+$|_.*_member$"
+                       r"|.*_(AlignSize|Encode|Decode|Free)$")
+
+
+def module_pyname(name: str) -> str:
+    """``pyname`` for a name defined at module level: ``len`` -> ``len_``."""
+    if name in _MODULE_TAKEN or _INTERNAL.match(name):
+        return name + "_"
+    return pyname(name)
+
+
+def routine_base(name: str) -> str:
+    """The stem of a pickled type's routines (``T_Decode``) and of its top-level codecs
+    (``_read_T``): a type named ``_read_X`` would otherwise make ``_read_X_Decode`` the
+    name of both its own routine and type ``X_Decode``'s reader."""
+    return name + "_" if re.match(r"_(read|write)_", name) else name
+
+
+def param_pyname(name: str, is_handle: bool) -> str:
+    """``pyname`` for a procedure parameter: a local of the generated function, which also
+    uses ``h`` (the handle) and module-level names that begin with ``_``."""
+    out = pyname(name)
+    if out.startswith("_") or (out == "h" and not is_handle):
+        out += "_"
+    return out
 
 
 def module_name(stem: str) -> str:
