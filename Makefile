@@ -25,5 +25,9 @@ bench: $(STAMP)
 corpus: $(STAMP)
 	$(PY) tests/corpus/run_wine.py
 
+# Hypothesis at scale over every decoder and the compiler; stops after FUZZ_SECONDS (600).
+fuzz: $(STAMP)
+	$(PY) tests/fuzz/run.py
+
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -38,6 +38,14 @@ makes only little-endian pickles). A handle that is not one, or was freed, gives
 RPC_S_INVALID_ARG; an encoding handle used to decode (or the reverse) gives
 RPC_X_INVALID_ES_ACTION. A decoding handle advances past every byte it has read, so
 after a body error the next decode starts at the next record.
+
+Nesting: ``handle.max_depth`` (default ``ndr.DEFAULT_MAX_DEPTH``, 200) bounds how deeply
+values of recursive types may nest, decoding and encoding; deeper data fails with
+DecodeError/EncodeError instead of exhausting the stack. Linked lists (a struct whose
+last pointer leads to its own type) are followed in a loop and are not limited. Each
+level costs a few Python frames: a limit above about 250 also needs a higher
+``sys.setrecursionlimit``, or the overflow is still reported cleanly, as "nested too
+deeply".
 """
 
 from __future__ import annotations
@@ -61,7 +69,7 @@ from .errors import (
     EncodeError,
     RpcError,
 )
-from .ndr import NdrReader, NdrWriter
+from .ndr import DEFAULT_MAX_DEPTH, NdrReader, NdrWriter
 
 __all__ = [
     "MES_ENCODE", "MES_DECODE", "MES_ENCODE_NDR64",
@@ -101,7 +109,7 @@ class MesHandle:
 
     __slots__ = ("style", "operation", "_buf", "_pos", "encoded_size", "state", "alloc",
                  "write", "read", "_common_done", "_big_endian", "_freed", "_last_proc",
-                 "_peeked", "_user")
+                 "_peeked", "_user", "max_depth")
 
     def __init__(self, style: int, operation: int) -> None:
         self.style = style
@@ -119,6 +127,7 @@ class MesHandle:
         self._last_proc: tuple | None = None
         self._peeked: bytes | None = None  # a procedure header read ahead
         self._user: Any = None         # the buffer object the caller gave (fixed style)
+        self.max_depth = DEFAULT_MAX_DEPTH  # nesting allowed for recursive types
 
     def _clear(self) -> None:
         self._buf = self._user = None
@@ -358,11 +367,12 @@ def _fetch(h: MesHandle, size: int, what: str, minimum: int | None = None) -> me
     return mv
 
 
-def _run_writer(write: Callable, args: tuple, prefix: int) -> tuple[bytearray, int]:
+def _run_writer(write: Callable, args: tuple, prefix: int,
+                max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[bytearray, int]:
     """Marshal into a scratch writer whose first ``prefix`` bytes are room for headers
     (a multiple of 8, so alignment is unchanged); returns (record padded to 8, unpadded
     length)."""
-    w = NdrWriter()
+    w = NdrWriter(max_depth)
     w.buf = bytearray(prefix)
     try:
         write(w, *args)
@@ -379,9 +389,10 @@ def _run_writer(write: Callable, args: tuple, prefix: int) -> tuple[bytearray, i
     return w.buf, size
 
 
-def _run_reader(read: Callable, data: memoryview, big_endian: bool, base: int) -> Any:
+def _run_reader(read: Callable, data: memoryview, big_endian: bool, base: int,
+                max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     """Unmarshal one body; errors get offsets relative to the handle's stream."""
-    r = NdrReader(data, big_endian)
+    r = NdrReader(data, big_endian, max_depth)
     try:
         return read(r)
     except DecodeError as exc:
@@ -405,7 +416,7 @@ def encode_type(h: MesHandle, write: Callable, value: Any, primitive: bool = Fal
     h = _encoder(h)
     head = 0 if h._common_done else 8
     priv = 0 if primitive else 8
-    record, _ = _run_writer(write, (value,), head + priv)
+    record, _ = _run_writer(write, (value,), head + priv, h.max_depth)
     if head:
         record[0:8] = COMMON_HEADER
     if priv:
@@ -419,7 +430,7 @@ def align_size_type(h: MesHandle, write: Callable, value: Any, primitive: bool =
     body rounded up to 8 (ndr-mes.md 4.4)."""
     h = _encoder(h)
     prefix = (0 if h._common_done else 8) + (0 if primitive else 8)
-    return len(_run_writer(write, (value,), prefix)[0])
+    return len(_run_writer(write, (value,), prefix, h.max_depth)[0])
 
 
 def free_type(h: MesHandle, value: Any) -> None:
@@ -442,7 +453,7 @@ def decode_type(h: MesHandle, read: Callable, primitive: bool = False) -> Any:
             if (version, endian, head) == (1, 0x10, 8) and not length & 7 and end <= len(buf):
                 h._common_done = True
                 h._pos = end
-                return _run_reader(read, buf[pos + 16:end], False, pos + 16)
+                return _run_reader(read, buf[pos + 16:end], False, pos + 16, h.max_depth)
     if not h._common_done:
         start = h._pos
         head = _fetch(h, 8, "type serialization common header")
@@ -459,7 +470,8 @@ def decode_type(h: MesHandle, read: Callable, primitive: bool = False) -> Any:
         h._common_done = True
     if primitive:
         base = h._pos
-        return _run_reader(read, _fetch(h, 8, "primitive value"), h._big_endian, base)
+        return _run_reader(read, _fetch(h, 8, "primitive value"), h._big_endian, base,
+                           h.max_depth)
     start = h._pos
     (length, _filler) = _PRIVATE.unpack(_fetch(h, 8, "private header"))
     if h._big_endian:  # Samba writes it in the stream's byte order; Windows never makes BE
@@ -468,7 +480,8 @@ def decode_type(h: MesHandle, read: Callable, primitive: bool = False) -> Any:
         raise DecodeError(RPC_X_BAD_STUB_DATA,
                           f"ObjectBufferLength {length} is not a multiple of 8", start)
     base = h._pos
-    return _run_reader(read, _fetch(h, length, "object data"), h._big_endian, base)
+    return _run_reader(read, _fetch(h, length, "object data"), h._big_endian, base,
+                       h.max_depth)
 
 
 def pickle_type(write: Callable, value: Any, primitive: bool = False) -> bytes:
@@ -547,7 +560,7 @@ def encode_proc(h: MesHandle, iface: SyntaxId, procnum: int, write: Callable, *a
     ident = _check_iface(iface)
     if not isinstance(procnum, int) or not 0 <= procnum <= 0xFFFFFFFF:
         raise RpcError(RPC_S_INVALID_ARG, f"bad procedure number {procnum!r}")
-    record, count = _run_writer(write, args, PROC_HEADER_SIZE)
+    record, count = _run_writer(write, args, PROC_HEADER_SIZE, h.max_depth)
     _PROC_LE.pack_into(record, 0, 1, 1, 0xCCCC, NDR_SYNTAX, ident[:16],
                        *struct.unpack("<HH", ident[16:]), procnum, 1, count - PROC_HEADER_SIZE)
     _emit(h, record)
@@ -576,4 +589,4 @@ def decode_proc(h: MesHandle, iface: SyntaxId, procnum: int, read: Callable) -> 
     h._peeked = None
     padded = (count + 7) & -8
     data = _fetch(h, padded, "procedure data", minimum=count)
-    return _run_reader(read, data[:count], big, base)
+    return _run_reader(read, data[:count], big, base, h.max_depth)

@@ -1,0 +1,80 @@
+"""Compiler fuzzing: mutate IDL/ACF text, compile it, and demand diagnostics or a module.
+
+``mutate_text`` works on lines and tokens (the grammar rejects nearly every random byte
+string at its first character, which would test nothing), plus truncation and binary
+junk. ``check_text`` compiles the text from a file (the API takes paths) and, when it
+compiles, byte-compiles and runs every generated module: an IDL whose names or strings
+escape into the generated Python would raise here, or write the marker file.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import types
+from pathlib import Path
+
+from midlpy.compiler.api import compile_file
+
+#: Tokens that reach deep into the grammar, the preprocessor and the name sanitiser.
+TOKENS = [
+    "{", "}", ";", ",", "[", "]", "(", ")", "*", "typedef ", "struct ", "union ", "enum ",
+    "switch_is(x)", "size_is(", "length_is(n)", "[unique] ", "[ptr] ", "[ref] ", "[string] ",
+    "range(0, 4294967296)", "case 1:", "default:", "#define X ", "#if X\n", "#endif\n",
+    "#include \"nowhere.h\"\n", "\\\n", "\"", "'", "/*", "*/", "//", "0x", "-1", "1e308",
+    "99999999999999999999999999", "class", "def", "import", "None", "lambda", "_ndr", "_mes",
+    "__import__", "self", "print", "list", "\"\\\"); import os; (\"", "'''", "\"\"\"",
+    "cpp_quote(\"x\\\"y\")", "helpstring(\"a\nb\")", "uuid(zzzz)", "\t", "\r", "\x00",
+    "\xff", "\u2028", "const long C = 1 << 70;", "typedef struct S S;", "[switch_type(long)] ",
+]
+
+
+def mutate_text(rng: random.Random, text: bytes) -> bytes:
+    lines = text.split(b"\n")
+    for _ in range(rng.choice((1, 1, 2, 3, 5))):
+        op = rng.randrange(8)
+        i = rng.randrange(len(lines))
+        if op == 0 and len(lines) > 1:
+            del lines[i]
+        elif op == 1:
+            lines.insert(rng.randrange(len(lines) + 1), lines[i])
+        elif op == 2:
+            j = rng.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op in (3, 4):
+            line = lines[i]
+            k = rng.randrange(len(line) + 1)
+            lines[i] = line[:k] + rng.choice(TOKENS).encode("utf-8", "surrogatepass") + line[k:]
+        elif op == 5:
+            line = lines[i]
+            if line:
+                k = rng.randrange(len(line))
+                lines[i] = line[:k] + line[k + rng.randrange(1, 8):]
+        elif op == 6:
+            lines[i] = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 16)))
+        else:
+            joined = b"\n".join(lines)
+            lines = joined[:rng.randrange(len(joined) + 1)].split(b"\n")
+    return b"\n".join(lines)
+
+
+def check_text(text: bytes, tmp: Path, acf: bytes | None = None) -> bool:
+    """Compile ``text`` (and ``acf``); True when it compiled. Raises only on a defect."""
+    idl = tmp / "fuzzed.idl"
+    idl.write_bytes(text)
+    acf_path = None
+    if acf is not None:
+        acf_path = tmp / "fuzzed.acf"
+        acf_path.write_bytes(acf)
+    result = compile_file(str(idl), acf=str(acf_path) if acf_path else None)
+    if not result.ok:
+        unplaced = [d.render() for d in result.diagnostics if d.span is None]
+        assert not unplaced, f"diagnostics without a location: {unplaced}"
+        return False
+    for gen in result.files:  # imported modules come first, as load_module does it
+        module = types.ModuleType(gen.module_name)
+        sys.modules[gen.module_name] = module  # dataclasses look their module up
+        exec(compile(gen.text, gen.path, "exec"), module.__dict__)
+    for gen in result.files:
+        sys.modules.pop(gen.module_name, None)
+    return True
