@@ -636,7 +636,8 @@ class ModuleEmitter:
         fmt, _ = fmt_of(entries)
         return self.fixed(fmt, 4), sum(len(h.leaves) for h in heads)
 
-    def _enc_simple_conformant(self, c: Code, st: model.StructDef, x: str) -> None:
+    def _enc_simple_conformant(self, c: Code, st: model.StructDef, x: str,
+                               slot: str | None = None) -> None:
         heads = self._simple_conformant(st)
         assert heads is not None
         fx, _ = self._combined_fixed(heads)
@@ -654,6 +655,10 @@ class ModuleEmitter:
         c(f"{n} = len({items})")
         c(f"if {n} != {size}:")
         c(f"    _support.check_len({n}, {size}, {'size_is of ' + arr_field.name!r})")
+        if slot is not None:
+            c(f"w.unique_struct_prims({slot}, {fx}, ({n}, {', '.join(values)}), "
+              f"{arr.element.code!r}, {items})")  # type: ignore[union-attr]
+            return
         c(f"w.fixed({fx}, {n}, {', '.join(values)})")
         c(f"w.prim_array({arr.element.code!r}, {items})")  # type: ignore[union-attr]
 
@@ -955,7 +960,7 @@ class ModuleEmitter:
             self._check_count(c, acc, _is_wide(a.element), str(a.fixed), "the array size")
         return self._enc_elements(c, a.element, acc)
 
-    def _enc_elements(self, c: Code, el: WireType, acc: str) -> str:
+    def _enc_elements(self, c: Code, el: WireType, acc: str, after_count: bool = False) -> str:
         """Write the flat parts of the elements of ``acc``; returns a slots expression."""
         if isinstance(el, Prim):
             if el.name in ("byte", "char", "uchar"):
@@ -991,12 +996,14 @@ class ModuleEmitter:
                 self._enc_check(c, spec.split(e)[k], chk)
                 c.dedent()
             c(f"{pk} = {self.fixed(fmt, spec.align)}.le.pack")
-            c(f"w.align({spec.align})")
+            if spec.align > 4 or not after_count:
+                c(f"w.align({spec.align})")
+            if not spec.pointers:
+                c(f"w.buf += b''.join([{pk}({', '.join(spec.split(e))}) for {e} in {acc}])")
+                return ""
             base = c.tmp("p")
             c(f"{base} = len(w.buf)")
             c(f"w.buf += b''.join([{pk}({', '.join(spec.split(e))}) for {e} in {acc}])")
-            if not spec.pointers:
-                return ""
             s = c.tmp("s")
             k = c.tmp("k")
             stride = _row_size(spec)
@@ -1120,6 +1127,20 @@ class ModuleEmitter:
             c(f"if {x} is not None:")
             c(f"    w.counted_wchars({slot}, {x}, {size}, {length})")
             return
+        if p.kind == UNIQUE and isinstance(p.target, StructRef) and self._simple_conformant(
+                p.target.struct) and not self._is_recursive(p.target):
+            c(f"if {x} is not None:")
+            c.indent()
+            self._enc_simple_conformant(c, p.target.struct, x, slot=slot)
+            c.dedent()
+            return
+        if (p.kind == UNIQUE and isinstance(p.target, Array) and p.target.conformant
+                and not p.target.varying and not p.target.string):
+            c(f"if {x} is not None:")
+            c.indent()
+            self._enc_array_complete(c, p.target, x, names, slot=slot)
+            c.dedent()
+            return
         if p.kind == FULL:
             c(f"if {x} is not None and w.full({slot}, {x}):")
         else:
@@ -1188,7 +1209,9 @@ class ModuleEmitter:
             c("w.leave()")
             c(f"w.active.discard(id({x}))")
 
-    def _enc_array_complete(self, c: Code, a: Array, x: str, names: Callable[[str], str]) -> None:
+    def _enc_array_complete(self, c: Code, a: Array, x: str, names: Callable[[str], str],
+                            slot: str | None = None) -> None:
+        """A sized pointer's referent; with ``slot`` the pointer is numbered here too."""
         size, length, first = self.sizes(a, names)
         wide = _is_wide(a.element)
         if a.string and a.conformant and size is None:
@@ -1211,7 +1234,10 @@ class ModuleEmitter:
         if a.conformant:
             if size is None:
                 size = n
-            c(f"w.conformance({size})")
+            if slot is not None:
+                c(f"w.unique_count({slot}, {size})")
+            else:
+                c(f"w.conformance({size})")
             if a.range:
                 c(f"_support.check_range({size}, {a.range[0]}, {a.range[1]})")
         if a.varying:
@@ -1222,7 +1248,7 @@ class ModuleEmitter:
             self._check_count(c, x, wide, size, "size_is")
         else:
             self._check_count(c, x, wide, str(a.fixed), "the array size")
-        slots = self._enc_elements(c, a.element, x)
+        slots = self._enc_elements(c, a.element, x, after_count=a.conformant and not a.varying)
         if layout.has_deferred(a.element):
             self._enc_elements_deferred(c, a.element, x, slots, names)
 

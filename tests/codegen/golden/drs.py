@@ -572,7 +572,6 @@ def _enc_UPTODATE_VECTOR_V2_EXT(w: _ndr.NdrWriter, v: UPTODATE_VECTOR_V2_EXT) ->
             _support.check_len(len(v.rgCursors), v.cNumCursors, 'size_is')
         pk2 = _F6.le.pack
         w.align(8)
-        p3 = len(w.buf)
         w.buf += b''.join([pk2(e1.uuidDsa.Data1, e1.uuidDsa.Data2, e1.uuidDsa.Data3, _ndr.exact_bytes(e1.uuidDsa.Data4, 8), e1.usnHighPropUpdate, e1.timeLastSyncSuccess) for e1 in v.rgCursors])
     except _EncodeError as e:
         raise e.push(_f)
@@ -637,8 +636,7 @@ def _enc_OID_t_deferred(w: _ndr.NdrWriter, v: OID_t, s: Any) -> None:
         _f = 'elements'
         x1 = v.elements
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.length)
+            w.unique_count(s[0], v.length)
             if len(x1) != v.length:
                 _support.check_len(len(x1), v.length, 'size_is')
             w.byte_array(x1)
@@ -705,8 +703,7 @@ def _enc_PrefixTableEntry_deferred(w: _ndr.NdrWriter, v: PrefixTableEntry, s: An
         _f = 'prefix.elements'
         x1 = v.prefix.elements
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.prefix.length)
+            w.unique_count(s[0], v.prefix.length)
             if len(x1) != v.prefix.length:
                 _support.check_len(len(x1), v.prefix.length, 'size_is')
             w.byte_array(x1)
@@ -796,14 +793,12 @@ def _enc_SCHEMA_PREFIX_TABLE_deferred(w: _ndr.NdrWriter, v: SCHEMA_PREFIX_TABLE,
         _f = 'pPrefixEntry'
         x1 = v.pPrefixEntry
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.PrefixCount)
+            w.unique_count(s[0], v.PrefixCount)
             if len(x1) != v.PrefixCount:
                 _support.check_len(len(x1), v.PrefixCount, 'size_is')
             for e2 in x1:
                 _support.check_range(e2.prefix.length, 0, 10000)
             pk3 = _F10.le.pack
-            w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.ndx, e2.prefix.length, 0) for e2 in x1])
             s5 = [(k6 + 8,) for k6 in range(p4, len(w.buf), 12)]
@@ -812,8 +807,7 @@ def _enc_SCHEMA_PREFIX_TABLE_deferred(w: _ndr.NdrWriter, v: SCHEMA_PREFIX_TABLE,
                     _f = 'prefix.elements'
                     x10 = e8.prefix.elements
                     if x10 is not None:
-                        w.unique(s9[0])
-                        w.conformance(e8.prefix.length)
+                        w.unique_count(s9[0], e8.prefix.length)
                         if len(x10) != e8.prefix.length:
                             _support.check_len(len(x10), e8.prefix.length, 'size_is')
                         w.byte_array(x10)
@@ -882,8 +876,7 @@ def _enc_ATTRVAL_deferred(w: _ndr.NdrWriter, v: ATTRVAL, s: Any) -> None:
         _f = 'pVal'
         x1 = v.pVal
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.valLen)
+            w.unique_count(s[0], v.valLen)
             if len(x1) != v.valLen:
                 _support.check_len(len(x1), v.valLen, 'size_is')
             w.byte_array(x1)
@@ -973,14 +966,12 @@ def _enc_ATTRVALBLOCK_deferred(w: _ndr.NdrWriter, v: ATTRVALBLOCK, s: Any) -> No
         _f = 'pAVal'
         x1 = v.pAVal
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.valCount)
+            w.unique_count(s[0], v.valCount)
             if len(x1) != v.valCount:
                 _support.check_len(len(x1), v.valCount, 'size_is')
             for e2 in x1:
                 _support.check_range(e2.valLen, 0, 26214400)
             pk3 = _F13.le.pack
-            w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.valLen, 0) for e2 in x1])
             s5 = [(k6 + 4,) for k6 in range(p4, len(w.buf), 8)]
@@ -989,8 +980,7 @@ def _enc_ATTRVALBLOCK_deferred(w: _ndr.NdrWriter, v: ATTRVALBLOCK, s: Any) -> No
                     _f = 'pVal'
                     x10 = e8.pVal
                     if x10 is not None:
-                        w.unique(s9[0])
-                        w.conformance(e8.valLen)
+                        w.unique_count(s9[0], e8.valLen)
                         if len(x10) != e8.valLen:
                             _support.check_len(len(x10), e8.valLen, 'size_is')
                         w.byte_array(x10)
@@ -1082,14 +1072,12 @@ def _enc_ATTR_deferred(w: _ndr.NdrWriter, v: ATTR, s: Any) -> None:
         _f = 'AttrVal.pAVal'
         x1 = v.AttrVal.pAVal
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.AttrVal.valCount)
+            w.unique_count(s[0], v.AttrVal.valCount)
             if len(x1) != v.AttrVal.valCount:
                 _support.check_len(len(x1), v.AttrVal.valCount, 'size_is')
             for e2 in x1:
                 _support.check_range(e2.valLen, 0, 26214400)
             pk3 = _F13.le.pack
-            w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.valLen, 0) for e2 in x1])
             s5 = [(k6 + 4,) for k6 in range(p4, len(w.buf), 8)]
@@ -1098,8 +1086,7 @@ def _enc_ATTR_deferred(w: _ndr.NdrWriter, v: ATTR, s: Any) -> None:
                     _f = 'pVal'
                     x10 = e8.pVal
                     if x10 is not None:
-                        w.unique(s9[0])
-                        w.conformance(e8.valLen)
+                        w.unique_count(s9[0], e8.valLen)
                         if len(x10) != e8.valLen:
                             _support.check_len(len(x10), e8.valLen, 'size_is')
                         w.byte_array(x10)
@@ -1214,14 +1201,12 @@ def _enc_ATTRBLOCK_deferred(w: _ndr.NdrWriter, v: ATTRBLOCK, s: Any) -> None:
         _f = 'pAttr'
         x1 = v.pAttr
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.attrCount)
+            w.unique_count(s[0], v.attrCount)
             if len(x1) != v.attrCount:
                 _support.check_len(len(x1), v.attrCount, 'size_is')
             for e2 in x1:
                 _support.check_range(e2.AttrVal.valCount, 0, 10485760)
             pk3 = _F10.le.pack
-            w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.attrTyp, e2.AttrVal.valCount, 0) for e2 in x1])
             s5 = [(k6 + 8,) for k6 in range(p4, len(w.buf), 12)]
@@ -1230,14 +1215,12 @@ def _enc_ATTRBLOCK_deferred(w: _ndr.NdrWriter, v: ATTRBLOCK, s: Any) -> None:
                     _f = 'AttrVal.pAVal'
                     x10 = e8.AttrVal.pAVal
                     if x10 is not None:
-                        w.unique(s9[0])
-                        w.conformance(e8.AttrVal.valCount)
+                        w.unique_count(s9[0], e8.AttrVal.valCount)
                         if len(x10) != e8.AttrVal.valCount:
                             _support.check_len(len(x10), e8.AttrVal.valCount, 'size_is')
                         for e11 in x10:
                             _support.check_range(e11.valLen, 0, 26214400)
                         pk12 = _F13.le.pack
-                        w.align(4)
                         p13 = len(w.buf)
                         w.buf += b''.join([pk12(e11.valLen, 0) for e11 in x10])
                         s14 = [(k15 + 4,) for k15 in range(p13, len(w.buf), 8)]
@@ -1246,8 +1229,7 @@ def _enc_ATTRBLOCK_deferred(w: _ndr.NdrWriter, v: ATTRBLOCK, s: Any) -> None:
                                 _f = 'pVal'
                                 x19 = e17.pVal
                                 if x19 is not None:
-                                    w.unique(s18[0])
-                                    w.conformance(e17.valLen)
+                                    w.unique_count(s18[0], e17.valLen)
                                     if len(x19) != e17.valLen:
                                         _support.check_len(len(x19), e17.valLen, 'size_is')
                                     w.byte_array(x19)
@@ -1377,14 +1359,12 @@ def _enc_ENTINF_deferred(w: _ndr.NdrWriter, v: ENTINF, s: Any) -> None:
         _f = 'AttrBlock.pAttr'
         x3 = v.AttrBlock.pAttr
         if x3 is not None:
-            w.unique(s[1])
-            w.conformance(v.AttrBlock.attrCount)
+            w.unique_count(s[1], v.AttrBlock.attrCount)
             if len(x3) != v.AttrBlock.attrCount:
                 _support.check_len(len(x3), v.AttrBlock.attrCount, 'size_is')
             for e4 in x3:
                 _support.check_range(e4.AttrVal.valCount, 0, 10485760)
             pk5 = _F10.le.pack
-            w.align(4)
             p6 = len(w.buf)
             w.buf += b''.join([pk5(e4.attrTyp, e4.AttrVal.valCount, 0) for e4 in x3])
             s7 = [(k8 + 8,) for k8 in range(p6, len(w.buf), 12)]
@@ -1393,14 +1373,12 @@ def _enc_ENTINF_deferred(w: _ndr.NdrWriter, v: ENTINF, s: Any) -> None:
                     _f = 'AttrVal.pAVal'
                     x12 = e10.AttrVal.pAVal
                     if x12 is not None:
-                        w.unique(s11[0])
-                        w.conformance(e10.AttrVal.valCount)
+                        w.unique_count(s11[0], e10.AttrVal.valCount)
                         if len(x12) != e10.AttrVal.valCount:
                             _support.check_len(len(x12), e10.AttrVal.valCount, 'size_is')
                         for e13 in x12:
                             _support.check_range(e13.valLen, 0, 26214400)
                         pk14 = _F13.le.pack
-                        w.align(4)
                         p15 = len(w.buf)
                         w.buf += b''.join([pk14(e13.valLen, 0) for e13 in x12])
                         s16 = [(k17 + 4,) for k17 in range(p15, len(w.buf), 8)]
@@ -1409,8 +1387,7 @@ def _enc_ENTINF_deferred(w: _ndr.NdrWriter, v: ENTINF, s: Any) -> None:
                                 _f = 'pVal'
                                 x21 = e19.pVal
                                 if x21 is not None:
-                                    w.unique(s20[0])
-                                    w.conformance(e19.valLen)
+                                    w.unique_count(s20[0], e19.valLen)
                                     if len(x21) != e19.valLen:
                                         _support.check_len(len(x21), e19.valLen, 'size_is')
                                     w.byte_array(x21)
@@ -1484,7 +1461,6 @@ def _enc_PROPERTY_META_DATA_EXT_VECTOR(w: _ndr.NdrWriter, v: PROPERTY_META_DATA_
             _support.check_len(len(v.rgMetaData), v.cNumProps, 'size_is')
         pk2 = _F19.le.pack
         w.align(8)
-        p3 = len(w.buf)
         w.buf += b''.join([pk2(e1.dwVersion, e1.timeChanged, e1.uuidDsaOriginating.Data1, e1.uuidDsaOriginating.Data2, e1.uuidDsaOriginating.Data3, _ndr.exact_bytes(e1.uuidDsaOriginating.Data4, 8), e1.usnOriginating) for e1 in v.rgMetaData])
     except _EncodeError as e:
         raise e.push(_f)
@@ -1652,14 +1628,12 @@ def _enc_REPLENTINFLIST_deferred(w: _ndr.NdrWriter, v: REPLENTINFLIST, s: Any) -
             _f = 'Entinf.AttrBlock.pAttr'
             x3 = v.Entinf.AttrBlock.pAttr
             if x3 is not None:
-                w.unique(s[2])
-                w.conformance(v.Entinf.AttrBlock.attrCount)
+                w.unique_count(s[2], v.Entinf.AttrBlock.attrCount)
                 if len(x3) != v.Entinf.AttrBlock.attrCount:
                     _support.check_len(len(x3), v.Entinf.AttrBlock.attrCount, 'size_is')
                 for e4 in x3:
                     _support.check_range(e4.AttrVal.valCount, 0, 10485760)
                 pk5 = _F10.le.pack
-                w.align(4)
                 p6 = len(w.buf)
                 w.buf += b''.join([pk5(e4.attrTyp, e4.AttrVal.valCount, 0) for e4 in x3])
                 s7 = [(k8 + 8,) for k8 in range(p6, len(w.buf), 12)]
@@ -1668,14 +1642,12 @@ def _enc_REPLENTINFLIST_deferred(w: _ndr.NdrWriter, v: REPLENTINFLIST, s: Any) -
                         _f = 'AttrVal.pAVal'
                         x12 = e10.AttrVal.pAVal
                         if x12 is not None:
-                            w.unique(s11[0])
-                            w.conformance(e10.AttrVal.valCount)
+                            w.unique_count(s11[0], e10.AttrVal.valCount)
                             if len(x12) != e10.AttrVal.valCount:
                                 _support.check_len(len(x12), e10.AttrVal.valCount, 'size_is')
                             for e13 in x12:
                                 _support.check_range(e13.valLen, 0, 26214400)
                             pk14 = _F13.le.pack
-                            w.align(4)
                             p15 = len(w.buf)
                             w.buf += b''.join([pk14(e13.valLen, 0) for e13 in x12])
                             s16 = [(k17 + 4,) for k17 in range(p15, len(w.buf), 8)]
@@ -1684,8 +1656,7 @@ def _enc_REPLENTINFLIST_deferred(w: _ndr.NdrWriter, v: REPLENTINFLIST, s: Any) -
                                     _f = 'pVal'
                                     x21 = e19.pVal
                                     if x21 is not None:
-                                        w.unique(s20[0])
-                                        w.conformance(e19.valLen)
+                                        w.unique_count(s20[0], e19.valLen)
                                         if len(x21) != e19.valLen:
                                             _support.check_len(len(x21), e19.valLen, 'size_is')
                                         w.byte_array(x21)
@@ -1808,8 +1779,7 @@ def _enc_REPLVALINF_V1_deferred(w: _ndr.NdrWriter, v: REPLVALINF_V1, s: Any) -> 
         _f = 'Aval.pVal'
         x3 = v.Aval.pVal
         if x3 is not None:
-            w.unique(s[1])
-            w.conformance(v.Aval.valLen)
+            w.unique_count(s[1], v.Aval.valLen)
             if len(x3) != v.Aval.valLen:
                 _support.check_len(len(x3), v.Aval.valLen, 'size_is')
             w.byte_array(x3)
@@ -1978,14 +1948,12 @@ def _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w: _ndr.NdrWriter, v: DRS_MSG_GETCHGREP
         _f = 'PrefixTableSrc.pPrefixEntry'
         x5 = v.PrefixTableSrc.pPrefixEntry
         if x5 is not None:
-            w.unique(s[2])
-            w.conformance(v.PrefixTableSrc.PrefixCount)
+            w.unique_count(s[2], v.PrefixTableSrc.PrefixCount)
             if len(x5) != v.PrefixTableSrc.PrefixCount:
                 _support.check_len(len(x5), v.PrefixTableSrc.PrefixCount, 'size_is')
             for e6 in x5:
                 _support.check_range(e6.prefix.length, 0, 10000)
             pk7 = _F10.le.pack
-            w.align(4)
             p8 = len(w.buf)
             w.buf += b''.join([pk7(e6.ndx, e6.prefix.length, 0) for e6 in x5])
             s9 = [(k10 + 8,) for k10 in range(p8, len(w.buf), 12)]
@@ -1994,8 +1962,7 @@ def _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w: _ndr.NdrWriter, v: DRS_MSG_GETCHGREP
                     _f = 'prefix.elements'
                     x14 = e12.prefix.elements
                     if x14 is not None:
-                        w.unique(s13[0])
-                        w.conformance(e12.prefix.length)
+                        w.unique_count(s13[0], e12.prefix.length)
                         if len(x14) != e12.prefix.length:
                             _support.check_len(len(x14), e12.prefix.length, 'size_is')
                         w.byte_array(x14)
@@ -2016,8 +1983,7 @@ def _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w: _ndr.NdrWriter, v: DRS_MSG_GETCHGREP
         _f = 'rgValues'
         x17 = v.rgValues
         if x17 is not None:
-            w.unique(s[4])
-            w.conformance(v.cNumValues)
+            w.unique_count(s[4], v.cNumValues)
             if len(x17) != v.cNumValues:
                 _support.check_len(len(x17), v.cNumValues, 'size_is')
             for e18 in x17:
@@ -2038,8 +2004,7 @@ def _enc_DRS_MSG_GETCHGREPLY_V6_deferred(w: _ndr.NdrWriter, v: DRS_MSG_GETCHGREP
                     _f = 'Aval.pVal'
                     x28 = e24.Aval.pVal
                     if x28 is not None:
-                        w.unique(s25[1])
-                        w.conformance(e24.Aval.valLen)
+                        w.unique_count(s25[1], e24.Aval.valLen)
                         if len(x28) != e24.Aval.valLen:
                             _support.check_len(len(x28), e24.Aval.valLen, 'size_is')
                         w.byte_array(x28)

@@ -843,22 +843,17 @@ def _enc_DOMAIN_GROUP_MEMBERSHIP_deferred(w: _ndr.NdrWriter, v: DOMAIN_GROUP_MEM
         _f = 'DomainId'
         x1 = v.DomainId
         if x1 is not None:
-            w.unique(s[0])
             n2 = len(x1.SubAuthority)
             if n2 != x1.SubAuthorityCount:
                 _support.check_len(n2, x1.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F8, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
-            w.prim_array('I', x1.SubAuthority)
+            w.unique_struct_prims(s[0], _F8, (n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6)), 'I', x1.SubAuthority)
         _f = 'GroupIds'
         x3 = v.GroupIds
         if x3 is not None:
-            w.unique(s[1])
-            w.conformance(v.GroupCount)
+            w.unique_count(s[1], v.GroupCount)
             if len(x3) != v.GroupCount:
                 _support.check_len(len(x3), v.GroupCount, 'size_is')
             pk5 = _F9.le.pack
-            w.align(4)
-            p6 = len(w.buf)
             w.buf += b''.join([pk5(e4.RelativeId, e4.Attributes) for e4 in x3])
     except _EncodeError as e:
         raise e.push(_f)
@@ -919,12 +914,10 @@ def _enc_KERB_SID_AND_ATTRIBUTES_deferred(w: _ndr.NdrWriter, v: KERB_SID_AND_ATT
         _f = 'Sid'
         x1 = v.Sid
         if x1 is not None:
-            w.unique(s[0])
             n2 = len(x1.SubAuthority)
             if n2 != x1.SubAuthorityCount:
                 _support.check_len(n2, x1.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F8, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
-            w.prim_array('I', x1.SubAuthority)
+            w.unique_struct_prims(s[0], _F8, (n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6)), 'I', x1.SubAuthority)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1107,76 +1100,62 @@ def _enc_KERB_VALIDATION_INFO_deferred(w: _ndr.NdrWriter, v: KERB_VALIDATION_INF
         _f = 'GroupIds'
         x7 = v.GroupIds
         if x7 is not None:
-            w.unique(s[6])
-            w.conformance(v.GroupCount)
+            w.unique_count(s[6], v.GroupCount)
             if len(x7) != v.GroupCount:
                 _support.check_len(len(x7), v.GroupCount, 'size_is')
             pk9 = _F9.le.pack
-            w.align(4)
-            p10 = len(w.buf)
             w.buf += b''.join([pk9(e8.RelativeId, e8.Attributes) for e8 in x7])
         _f = 'LogonServer.Buffer'
-        x11 = v.LogonServer.Buffer
-        if x11 is not None:
-            w.counted_wchars(s[7], x11, (v.LogonServer.MaximumLength // 2), (v.LogonServer.Length // 2))
+        x10 = v.LogonServer.Buffer
+        if x10 is not None:
+            w.counted_wchars(s[7], x10, (v.LogonServer.MaximumLength // 2), (v.LogonServer.Length // 2))
         _f = 'LogonDomainName.Buffer'
-        x12 = v.LogonDomainName.Buffer
-        if x12 is not None:
-            w.counted_wchars(s[8], x12, (v.LogonDomainName.MaximumLength // 2), (v.LogonDomainName.Length // 2))
+        x11 = v.LogonDomainName.Buffer
+        if x11 is not None:
+            w.counted_wchars(s[8], x11, (v.LogonDomainName.MaximumLength // 2), (v.LogonDomainName.Length // 2))
         _f = 'LogonDomainId'
-        x13 = v.LogonDomainId
-        if x13 is not None:
-            w.unique(s[9])
-            n14 = len(x13.SubAuthority)
-            if n14 != x13.SubAuthorityCount:
-                _support.check_len(n14, x13.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F8, n14, x13.Revision, x13.SubAuthorityCount, _ndr.exact_bytes(x13.IdentifierAuthority.Value, 6))
-            w.prim_array('I', x13.SubAuthority)
+        x12 = v.LogonDomainId
+        if x12 is not None:
+            n13 = len(x12.SubAuthority)
+            if n13 != x12.SubAuthorityCount:
+                _support.check_len(n13, x12.SubAuthorityCount, 'size_is of SubAuthority')
+            w.unique_struct_prims(s[9], _F8, (n13, x12.Revision, x12.SubAuthorityCount, _ndr.exact_bytes(x12.IdentifierAuthority.Value, 6)), 'I', x12.SubAuthority)
         _f = 'ExtraSids'
-        x15 = v.ExtraSids
-        if x15 is not None:
-            w.unique(s[10])
-            w.conformance(v.SidCount)
-            if len(x15) != v.SidCount:
-                _support.check_len(len(x15), v.SidCount, 'size_is')
-            pk17 = _F9.le.pack
-            w.align(4)
-            p18 = len(w.buf)
-            w.buf += b''.join([pk17(0, e16.Attributes) for e16 in x15])
-            s19 = [(k20 + 0,) for k20 in range(p18, len(w.buf), 8)]
+        x14 = v.ExtraSids
+        if x14 is not None:
+            w.unique_count(s[10], v.SidCount)
+            if len(x14) != v.SidCount:
+                _support.check_len(len(x14), v.SidCount, 'size_is')
+            pk16 = _F9.le.pack
+            p17 = len(w.buf)
+            w.buf += b''.join([pk16(0, e15.Attributes) for e15 in x14])
+            s18 = [(k19 + 0,) for k19 in range(p17, len(w.buf), 8)]
             try:
-                for i21, (e22, s23) in enumerate(zip(x15, s19)):
+                for i20, (e21, s22) in enumerate(zip(x14, s18)):
                     _f = 'Sid'
-                    x24 = e22.Sid
-                    if x24 is not None:
-                        w.unique(s23[0])
-                        n25 = len(x24.SubAuthority)
-                        if n25 != x24.SubAuthorityCount:
-                            _support.check_len(n25, x24.SubAuthorityCount, 'size_is of SubAuthority')
-                        w.fixed(_F8, n25, x24.Revision, x24.SubAuthorityCount, _ndr.exact_bytes(x24.IdentifierAuthority.Value, 6))
-                        w.prim_array('I', x24.SubAuthority)
+                    x23 = e21.Sid
+                    if x23 is not None:
+                        n24 = len(x23.SubAuthority)
+                        if n24 != x23.SubAuthorityCount:
+                            _support.check_len(n24, x23.SubAuthorityCount, 'size_is of SubAuthority')
+                        w.unique_struct_prims(s22[0], _F8, (n24, x23.Revision, x23.SubAuthorityCount, _ndr.exact_bytes(x23.IdentifierAuthority.Value, 6)), 'I', x23.SubAuthority)
             except _EncodeError as e:
-                raise e.push_index(i21)
+                raise e.push_index(i20)
         _f = 'ResourceGroupDomainSid'
-        x26 = v.ResourceGroupDomainSid
-        if x26 is not None:
-            w.unique(s[11])
-            n27 = len(x26.SubAuthority)
-            if n27 != x26.SubAuthorityCount:
-                _support.check_len(n27, x26.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F8, n27, x26.Revision, x26.SubAuthorityCount, _ndr.exact_bytes(x26.IdentifierAuthority.Value, 6))
-            w.prim_array('I', x26.SubAuthority)
+        x25 = v.ResourceGroupDomainSid
+        if x25 is not None:
+            n26 = len(x25.SubAuthority)
+            if n26 != x25.SubAuthorityCount:
+                _support.check_len(n26, x25.SubAuthorityCount, 'size_is of SubAuthority')
+            w.unique_struct_prims(s[11], _F8, (n26, x25.Revision, x25.SubAuthorityCount, _ndr.exact_bytes(x25.IdentifierAuthority.Value, 6)), 'I', x25.SubAuthority)
         _f = 'ResourceGroupIds'
-        x28 = v.ResourceGroupIds
-        if x28 is not None:
-            w.unique(s[12])
-            w.conformance(v.ResourceGroupCount)
-            if len(x28) != v.ResourceGroupCount:
-                _support.check_len(len(x28), v.ResourceGroupCount, 'size_is')
-            pk30 = _F9.le.pack
-            w.align(4)
-            p31 = len(w.buf)
-            w.buf += b''.join([pk30(e29.RelativeId, e29.Attributes) for e29 in x28])
+        x27 = v.ResourceGroupIds
+        if x27 is not None:
+            w.unique_count(s[12], v.ResourceGroupCount)
+            if len(x27) != v.ResourceGroupCount:
+                _support.check_len(len(x27), v.ResourceGroupCount, 'size_is')
+            pk29 = _F9.le.pack
+            w.buf += b''.join([pk29(e28.RelativeId, e28.Attributes) for e28 in x27])
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1245,8 +1224,7 @@ def _enc_SECPKG_SUPPLEMENTAL_CRED_deferred(w: _ndr.NdrWriter, v: SECPKG_SUPPLEME
         _f = 'Credentials'
         x2 = v.Credentials
         if x2 is not None:
-            w.unique(s[1])
-            w.conformance(v.CredentialSize)
+            w.unique_count(s[1], v.CredentialSize)
             if len(x2) != v.CredentialSize:
                 _support.check_len(len(x2), v.CredentialSize, 'size_is')
             w.byte_array(x2)
@@ -1338,8 +1316,7 @@ def _enc_PAC_CREDENTIAL_DATA_deferred(w: _ndr.NdrWriter, v: PAC_CREDENTIAL_DATA,
                 _f = 'Credentials'
                 x5 = e2.Credentials
                 if x5 is not None:
-                    w.unique(s3[1])
-                    w.conformance(e2.CredentialSize)
+                    w.unique_count(s3[1], e2.CredentialSize)
                     if len(x5) != e2.CredentialSize:
                         _support.check_len(len(x5), e2.CredentialSize, 'size_is')
                     w.byte_array(x5)
@@ -1423,12 +1400,10 @@ def _enc_S4U_DELEGATION_INFO_deferred(w: _ndr.NdrWriter, v: S4U_DELEGATION_INFO,
         _f = 'S4UTransitedServices'
         x2 = v.S4UTransitedServices
         if x2 is not None:
-            w.unique(s[1])
-            w.conformance(v.TransitedListSize)
+            w.unique_count(s[1], v.TransitedListSize)
             if len(x2) != v.TransitedListSize:
                 _support.check_len(len(x2), v.TransitedListSize, 'size_is')
             pk4 = _F16.le.pack
-            w.align(4)
             p5 = len(w.buf)
             w.buf += b''.join([pk4(e3.Length, e3.MaximumLength, 0) for e3 in x2])
             s6 = [(k7 + 4,) for k7 in range(p5, len(w.buf), 8)]
@@ -1563,84 +1538,68 @@ def _enc_PAC_DEVICE_INFO_deferred(w: _ndr.NdrWriter, v: PAC_DEVICE_INFO, s: Any)
         _f = 'AccountDomainId'
         x1 = v.AccountDomainId
         if x1 is not None:
-            w.unique(s[0])
             n2 = len(x1.SubAuthority)
             if n2 != x1.SubAuthorityCount:
                 _support.check_len(n2, x1.SubAuthorityCount, 'size_is of SubAuthority')
-            w.fixed(_F8, n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6))
-            w.prim_array('I', x1.SubAuthority)
+            w.unique_struct_prims(s[0], _F8, (n2, x1.Revision, x1.SubAuthorityCount, _ndr.exact_bytes(x1.IdentifierAuthority.Value, 6)), 'I', x1.SubAuthority)
         _f = 'AccountGroupIds'
         x3 = v.AccountGroupIds
         if x3 is not None:
-            w.unique(s[1])
-            w.conformance(v.AccountGroupCount)
+            w.unique_count(s[1], v.AccountGroupCount)
             if len(x3) != v.AccountGroupCount:
                 _support.check_len(len(x3), v.AccountGroupCount, 'size_is')
             pk5 = _F9.le.pack
-            w.align(4)
-            p6 = len(w.buf)
             w.buf += b''.join([pk5(e4.RelativeId, e4.Attributes) for e4 in x3])
         _f = 'ExtraSids'
-        x7 = v.ExtraSids
-        if x7 is not None:
-            w.unique(s[2])
-            w.conformance(v.SidCount)
-            if len(x7) != v.SidCount:
-                _support.check_len(len(x7), v.SidCount, 'size_is')
-            pk9 = _F9.le.pack
-            w.align(4)
-            p10 = len(w.buf)
-            w.buf += b''.join([pk9(0, e8.Attributes) for e8 in x7])
-            s11 = [(k12 + 0,) for k12 in range(p10, len(w.buf), 8)]
+        x6 = v.ExtraSids
+        if x6 is not None:
+            w.unique_count(s[2], v.SidCount)
+            if len(x6) != v.SidCount:
+                _support.check_len(len(x6), v.SidCount, 'size_is')
+            pk8 = _F9.le.pack
+            p9 = len(w.buf)
+            w.buf += b''.join([pk8(0, e7.Attributes) for e7 in x6])
+            s10 = [(k11 + 0,) for k11 in range(p9, len(w.buf), 8)]
             try:
-                for i13, (e14, s15) in enumerate(zip(x7, s11)):
+                for i12, (e13, s14) in enumerate(zip(x6, s10)):
                     _f = 'Sid'
-                    x16 = e14.Sid
-                    if x16 is not None:
-                        w.unique(s15[0])
-                        n17 = len(x16.SubAuthority)
-                        if n17 != x16.SubAuthorityCount:
-                            _support.check_len(n17, x16.SubAuthorityCount, 'size_is of SubAuthority')
-                        w.fixed(_F8, n17, x16.Revision, x16.SubAuthorityCount, _ndr.exact_bytes(x16.IdentifierAuthority.Value, 6))
-                        w.prim_array('I', x16.SubAuthority)
+                    x15 = e13.Sid
+                    if x15 is not None:
+                        n16 = len(x15.SubAuthority)
+                        if n16 != x15.SubAuthorityCount:
+                            _support.check_len(n16, x15.SubAuthorityCount, 'size_is of SubAuthority')
+                        w.unique_struct_prims(s14[0], _F8, (n16, x15.Revision, x15.SubAuthorityCount, _ndr.exact_bytes(x15.IdentifierAuthority.Value, 6)), 'I', x15.SubAuthority)
             except _EncodeError as e:
-                raise e.push_index(i13)
+                raise e.push_index(i12)
         _f = 'DomainGroup'
-        x18 = v.DomainGroup
-        if x18 is not None:
-            w.unique(s[3])
-            w.conformance(v.DomainGroupCount)
-            if len(x18) != v.DomainGroupCount:
-                _support.check_len(len(x18), v.DomainGroupCount, 'size_is')
-            pk20 = _F18.le.pack
-            w.align(4)
-            p21 = len(w.buf)
-            w.buf += b''.join([pk20(0, e19.GroupCount, 0) for e19 in x18])
-            s22 = [(k23 + 0, k23 + 8,) for k23 in range(p21, len(w.buf), 12)]
+        x17 = v.DomainGroup
+        if x17 is not None:
+            w.unique_count(s[3], v.DomainGroupCount)
+            if len(x17) != v.DomainGroupCount:
+                _support.check_len(len(x17), v.DomainGroupCount, 'size_is')
+            pk19 = _F18.le.pack
+            p20 = len(w.buf)
+            w.buf += b''.join([pk19(0, e18.GroupCount, 0) for e18 in x17])
+            s21 = [(k22 + 0, k22 + 8,) for k22 in range(p20, len(w.buf), 12)]
             try:
-                for i24, (e25, s26) in enumerate(zip(x18, s22)):
+                for i23, (e24, s25) in enumerate(zip(x17, s21)):
                     _f = 'DomainId'
-                    x27 = e25.DomainId
-                    if x27 is not None:
-                        w.unique(s26[0])
-                        n28 = len(x27.SubAuthority)
-                        if n28 != x27.SubAuthorityCount:
-                            _support.check_len(n28, x27.SubAuthorityCount, 'size_is of SubAuthority')
-                        w.fixed(_F8, n28, x27.Revision, x27.SubAuthorityCount, _ndr.exact_bytes(x27.IdentifierAuthority.Value, 6))
-                        w.prim_array('I', x27.SubAuthority)
+                    x26 = e24.DomainId
+                    if x26 is not None:
+                        n27 = len(x26.SubAuthority)
+                        if n27 != x26.SubAuthorityCount:
+                            _support.check_len(n27, x26.SubAuthorityCount, 'size_is of SubAuthority')
+                        w.unique_struct_prims(s25[0], _F8, (n27, x26.Revision, x26.SubAuthorityCount, _ndr.exact_bytes(x26.IdentifierAuthority.Value, 6)), 'I', x26.SubAuthority)
                     _f = 'GroupIds'
-                    x29 = e25.GroupIds
-                    if x29 is not None:
-                        w.unique(s26[1])
-                        w.conformance(e25.GroupCount)
-                        if len(x29) != e25.GroupCount:
-                            _support.check_len(len(x29), e25.GroupCount, 'size_is')
-                        pk31 = _F9.le.pack
-                        w.align(4)
-                        p32 = len(w.buf)
-                        w.buf += b''.join([pk31(e30.RelativeId, e30.Attributes) for e30 in x29])
+                    x28 = e24.GroupIds
+                    if x28 is not None:
+                        w.unique_count(s25[1], e24.GroupCount)
+                        if len(x28) != e24.GroupCount:
+                            _support.check_len(len(x28), e24.GroupCount, 'size_is')
+                        pk30 = _F9.le.pack
+                        w.buf += b''.join([pk30(e29.RelativeId, e29.Attributes) for e29 in x28])
             except _EncodeError as e:
-                raise e.push_index(i24)
+                raise e.push_index(i23)
     except _EncodeError as e:
         raise e.push(_f)
     except (TypeError, ValueError, AttributeError, OverflowError, KeyError, _support.StructError) as e:
@@ -1704,8 +1663,7 @@ def _enc_CLAIM_ENTRY_Values_Int64_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Val
         _f = 'Int64Values'
         x1 = v.Int64Values
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.ValueCount)
+            w.unique_count(s[0], v.ValueCount)
             if len(x1) != v.ValueCount:
                 _support.check_len(len(x1), v.ValueCount, 'size_is')
             w.prim_array('q', x1)
@@ -1772,8 +1730,7 @@ def _enc_CLAIM_ENTRY_Values_Uint64_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Va
         _f = 'Uint64Values'
         x1 = v.Uint64Values
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.ValueCount)
+            w.unique_count(s[0], v.ValueCount)
             if len(x1) != v.ValueCount:
                 _support.check_len(len(x1), v.ValueCount, 'size_is')
             w.prim_array('Q', x1)
@@ -1848,8 +1805,7 @@ def _enc_CLAIM_ENTRY_Values_String_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Va
         _f = 'StringValues'
         x1 = v.StringValues
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.ValueCount)
+            w.unique_count(s[0], v.ValueCount)
             if len(x1) != v.ValueCount:
                 _support.check_len(len(x1), v.ValueCount, 'size_is')
             s2 = [w.slot() for _ in x1]
@@ -1924,8 +1880,7 @@ def _enc_CLAIM_ENTRY_Values_Boolean_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_V
         _f = 'BooleanValues'
         x1 = v.BooleanValues
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.ValueCount)
+            w.unique_count(s[0], v.ValueCount)
             if len(x1) != v.ValueCount:
                 _support.check_len(len(x1), v.ValueCount, 'size_is')
             w.prim_array('Q', x1)
@@ -2093,8 +2048,7 @@ def _enc_CLAIM_ENTRY_Values_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values, s
             _f = 'Int64.Int64Values'
             x1 = v.Int64.Int64Values
             if x1 is not None:
-                w.unique(s)
-                w.conformance(v.Int64.ValueCount)
+                w.unique_count(s, v.Int64.ValueCount)
                 if len(x1) != v.Int64.ValueCount:
                     _support.check_len(len(x1), v.Int64.ValueCount, 'size_is')
                 w.prim_array('q', x1)
@@ -2102,8 +2056,7 @@ def _enc_CLAIM_ENTRY_Values_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values, s
             _f = 'Uint64.Uint64Values'
             x2 = v.Uint64.Uint64Values
             if x2 is not None:
-                w.unique(s)
-                w.conformance(v.Uint64.ValueCount)
+                w.unique_count(s, v.Uint64.ValueCount)
                 if len(x2) != v.Uint64.ValueCount:
                     _support.check_len(len(x2), v.Uint64.ValueCount, 'size_is')
                 w.prim_array('Q', x2)
@@ -2111,8 +2064,7 @@ def _enc_CLAIM_ENTRY_Values_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values, s
             _f = 'String.StringValues'
             x3 = v.String.StringValues
             if x3 is not None:
-                w.unique(s)
-                w.conformance(v.String.ValueCount)
+                w.unique_count(s, v.String.ValueCount)
                 if len(x3) != v.String.ValueCount:
                     _support.check_len(len(x3), v.String.ValueCount, 'size_is')
                 s4 = [w.slot() for _ in x3]
@@ -2128,8 +2080,7 @@ def _enc_CLAIM_ENTRY_Values_deferred(w: _ndr.NdrWriter, v: CLAIM_ENTRY_Values, s
             _f = 'Boolean.BooleanValues'
             x9 = v.Boolean.BooleanValues
             if x9 is not None:
-                w.unique(s)
-                w.conformance(v.Boolean.ValueCount)
+                w.unique_count(s, v.Boolean.ValueCount)
                 if len(x9) != v.Boolean.ValueCount:
                     _support.check_len(len(x9), v.Boolean.ValueCount, 'size_is')
                 w.prim_array('Q', x9)
@@ -2280,8 +2231,7 @@ def _enc_CLAIMS_ARRAY_deferred(w: _ndr.NdrWriter, v: CLAIMS_ARRAY, s: Any) -> No
         _f = 'ClaimEntries'
         x1 = v.ClaimEntries
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.ulClaimsCount)
+            w.unique_count(s[0], v.ulClaimsCount)
             if len(x1) != v.ulClaimsCount:
                 _support.check_len(len(x1), v.ulClaimsCount, 'size_is')
             s2: list[Any] = []
@@ -2398,14 +2348,12 @@ def _enc_CLAIMS_SET_deferred(w: _ndr.NdrWriter, v: CLAIMS_SET, s: Any) -> None:
         _f = 'ClaimsArrays'
         x1 = v.ClaimsArrays
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.ulClaimsArrayCount)
+            w.unique_count(s[0], v.ulClaimsArrayCount)
             if len(x1) != v.ulClaimsArrayCount:
                 _support.check_len(len(x1), v.ulClaimsArrayCount, 'size_is')
             for e2 in x1:
                 _support.check_enum16(e2.usClaimsSourceType)
             pk3 = _F30.le.pack
-            w.align(4)
             p4 = len(w.buf)
             w.buf += b''.join([pk3(e2.usClaimsSourceType, e2.ulClaimsCount, 0) for e2 in x1])
             s5 = [(k6 + 8,) for k6 in range(p4, len(w.buf), 12)]
@@ -2414,8 +2362,7 @@ def _enc_CLAIMS_SET_deferred(w: _ndr.NdrWriter, v: CLAIMS_SET, s: Any) -> None:
                     _f = 'ClaimEntries'
                     x10 = e8.ClaimEntries
                     if x10 is not None:
-                        w.unique(s9[0])
-                        w.conformance(e8.ulClaimsCount)
+                        w.unique_count(s9[0], e8.ulClaimsCount)
                         if len(x10) != e8.ulClaimsCount:
                             _support.check_len(len(x10), e8.ulClaimsCount, 'size_is')
                         s11: list[Any] = []
@@ -2435,8 +2382,7 @@ def _enc_CLAIMS_SET_deferred(w: _ndr.NdrWriter, v: CLAIMS_SET, s: Any) -> None:
         _f = 'ReservedField'
         x18 = v.ReservedField
         if x18 is not None:
-            w.unique(s[1])
-            w.conformance(v.ulReservedFieldSize)
+            w.unique_count(s[1], v.ulReservedFieldSize)
             if len(x18) != v.ulReservedFieldSize:
                 _support.check_len(len(x18), v.ulReservedFieldSize, 'size_is')
             w.byte_array(x18)
@@ -2512,16 +2458,14 @@ def _enc_CLAIMS_SET_METADATA_deferred(w: _ndr.NdrWriter, v: CLAIMS_SET_METADATA,
         _f = 'ClaimsSet'
         x1 = v.ClaimsSet
         if x1 is not None:
-            w.unique(s[0])
-            w.conformance(v.ulClaimsSetSize)
+            w.unique_count(s[0], v.ulClaimsSetSize)
             if len(x1) != v.ulClaimsSetSize:
                 _support.check_len(len(x1), v.ulClaimsSetSize, 'size_is')
             w.byte_array(x1)
         _f = 'ReservedField'
         x2 = v.ReservedField
         if x2 is not None:
-            w.unique(s[1])
-            w.conformance(v.ulReservedFieldSize)
+            w.unique_count(s[1], v.ulReservedFieldSize)
             if len(x2) != v.ulReservedFieldSize:
                 _support.check_len(len(x2), v.ulReservedFieldSize, 'size_is')
             w.byte_array(x2)
