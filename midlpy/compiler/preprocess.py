@@ -97,6 +97,7 @@ class LineOrigin:
     file: str
     line: int
     segs: list[tuple[int, int, bool]] | None = None
+    starts: list[int] | None = None  # the segments' output columns, built on first use
 
 
 @dataclass
@@ -116,8 +117,9 @@ class Preprocessed:
         o = self.origins[line - 1]
         if o.segs is None:
             return (o.file, o.line, col)
-        starts = [s[0] for s in o.segs]
-        i = bisect_right(starts, col) - 1
+        if o.starts is None:
+            o.starts = [s[0] for s in o.segs]
+        i = bisect_right(o.starts, col) - 1
         if i < 0:
             return (o.file, o.line, o.segs[0][1] if o.segs else col)
         out_col, src_col, exact = o.segs[i]

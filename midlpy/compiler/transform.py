@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer, Tree
 from lark.tree import Meta
 
 from midlpy.compiler import ast
@@ -81,15 +81,23 @@ class _Base(Transformer):  # type: ignore[type-arg]
 
     def __init__(self, pp: Preprocessed, path: str, diags: Diagnostics) -> None:
         super().__init__(visit_tokens=False)
+        self._handlers: dict[str, Any] = {}
         self.pp = pp
         self.path = path
         self.diags = diags
 
-    def __getattr__(self, name: str) -> Any:
-        # Rules imported from base.lark arrive namespaced as base__<rule>.
-        if name.startswith("base__"):
-            return getattr(self, name[6:])
-        raise AttributeError(name)
+    def _call_userfunc(self, tree: Tree, new_children: list[Any] | None = None) -> Any:  # type: ignore[type-arg]
+        # Every handler takes (meta, children). Looked up once per rule name; rules
+        # imported from base.lark arrive namespaced as base__<rule>. (Cheaper than
+        # lark's v_args wrappers, which are rebuilt on every attribute access.)
+        name = tree.data
+        fn = self._handlers.get(name)
+        if fn is None:
+            fn = getattr(self, name[6:] if name.startswith("base__") else name, None)
+            if fn is None:
+                raise AssertionError(f"no transformer handler for rule {name!r}")
+            self._handlers[name] = fn
+        return fn(tree.meta, tree.children if new_children is None else new_children)
 
     # ------------------------------------------------------------------ spans
 
@@ -107,7 +115,6 @@ class _Base(Transformer):  # type: ignore[type-arg]
 
     # ------------------------------------------------------------------ expressions
 
-    @v_args(meta=True)
     def num(self, meta: Meta, c: list[Token]) -> ast.Num:
         text = str(c[0])
         try:
@@ -117,12 +124,10 @@ class _Base(Transformer):  # type: ignore[type-arg]
             value = 0
         return ast.Num(value, text, self.tspan(c[0]))
 
-    @v_args(meta=True)
     def float(self, meta: Meta, c: list[Token]) -> ast.FloatNum:
         text = str(c[0])
         return ast.FloatNum(float(text.rstrip("fFlL")), text, self.tspan(c[0]))
 
-    @v_args(meta=True)
     def char(self, meta: Meta, c: list[Token]) -> ast.CharLit:
         try:
             value = char_value(str(c[0]))
@@ -131,73 +136,57 @@ class _Base(Transformer):  # type: ignore[type-arg]
             value = 0
         return ast.CharLit(value, self.tspan(c[0]))
 
-    @v_args(meta=True)
     def string(self, meta: Meta, c: list[Token]) -> ast.Str:
         return ast.Str("".join(decode_string(str(t)) for t in c), self.span(meta))
 
-    @v_args(meta=True)
     def name(self, meta: Meta, c: list[Token]) -> ast.Name:
         return ast.Name(str(c[0]), self.tspan(c[0]))
 
-    @v_args(meta=True)
     def binop(self, meta: Meta, c: list[Any]) -> ast.Binary:
         return ast.Binary(str(c[1]), c[0], c[2], self.span(meta))
 
-    @v_args(meta=True)
     def unary(self, meta: Meta, c: list[Any]) -> ast.Unary:
         return ast.Unary(str(c[0]), c[1], self.span(meta))
 
-    @v_args(meta=True)
     def conditional(self, meta: Meta, c: list[Any]) -> ast.Conditional:
         return ast.Conditional(c[0], c[1], c[2], self.span(meta))
 
-    @v_args(meta=True)
     def cast(self, meta: Meta, c: list[Any]) -> ast.Cast:
         t: ast.TypeArg = c[0]
         return ast.Cast(t.type, t.ops, c[1], self.span(meta))
 
-    @v_args(meta=True)
     def cast_named(self, meta: Meta, c: list[Any]) -> ast.Cast:
         tok: Token = c[0]
         name = str(tok).strip("() \t\n")
         return ast.Cast(ast.TypeName(name, self.tspan(tok)), (), c[1], self.span(meta))
 
-    @v_args(meta=True)
     def sizeof_type(self, meta: Meta, c: list[Any]) -> ast.SizeofType:
         t: ast.TypeArg = c[0]
         return ast.SizeofType(t.type, t.ops, self.span(meta))
 
-    @v_args(meta=True)
     def sizeof_expr(self, meta: Meta, c: list[Any]) -> ast.SizeofExpr:
         return ast.SizeofExpr(c[0], self.span(meta))
 
-    @v_args(meta=True)
     def dot_member(self, meta: Meta, c: list[Any]) -> ast.Member:
         return ast.Member(c[0], str(c[1]), False, self.span(meta))
 
-    @v_args(meta=True)
     def arrow(self, meta: Meta, c: list[Any]) -> ast.Member:
         return ast.Member(c[0], str(c[1]), True, self.span(meta))
 
-    @v_args(meta=True)
     def index(self, meta: Meta, c: list[Any]) -> ast.Index:
         return ast.Index(c[0], c[1], self.span(meta))
 
-    @v_args(meta=True)
     def call(self, meta: Meta, c: list[Any]) -> ast.Call:
         return ast.Call(c[0], tuple(a for a in c[1:] if a is not None), self.span(meta))
 
     # ------------------------------------------------------------------ attributes
 
-    @v_args(meta=True)
     def attrs(self, meta: Meta, c: list[list[ast.Attribute]]) -> ast.Attrs:
         return tuple(a for lst in c for a in lst)
 
-    @v_args(meta=True)
     def attr_list(self, meta: Meta, c: list[Any]) -> list[ast.Attribute]:
         return [a for a in c if a is not None]
 
-    @v_args(meta=True)
     def attr(self, meta: Meta, c: list[Any]) -> ast.Attribute:
         name = str(c[0])
         args: tuple[ast.AttrArg, ...] | None = c[1]
@@ -206,11 +195,9 @@ class _Base(Transformer):  # type: ignore[type-arg]
                          if isinstance(a, ast.Str) else a for a in args)
         return ast.Attribute(name, args, self.span(meta))
 
-    @v_args(meta=True)
     def attr_args(self, meta: Meta, c: list[Any]) -> tuple[ast.AttrArg, ...]:
         return tuple(c)
 
-    @v_args(meta=True)
     def uuid_arg(self, meta: Meta, c: list[Token]) -> ast.UuidLit:
         return ast.UuidLit(str(c[0]).lower(), self.tspan(c[0]))
 
@@ -220,16 +207,13 @@ class _Base(Transformer):  # type: ignore[type-arg]
         sp = self.tspan(tok)
         return tuple(ast.PointerOp((), sp) for _ in range(str(tok).count("*")))
 
-    @v_args(meta=True)
     def type_arg(self, meta: Meta, c: list[Any]) -> ast.TypeArg:
         return ast.TypeArg(c[0], self._stars(c[1]), self.span(meta))
 
-    @v_args(meta=True)
     def type_arg_named(self, meta: Meta, c: list[Any]) -> ast.TypeArg:
         return ast.TypeArg(ast.TypeName(str(c[0]), self.tspan(c[0])), self._stars(c[1]),
                            self.span(meta))
 
-    @v_args(meta=True)
     def decl_arg(self, meta: Meta, c: list[Any]) -> ast.DeclArg:
         t = c[0]
         if isinstance(t, Token):
@@ -239,13 +223,12 @@ class _Base(Transformer):  # type: ignore[type-arg]
 
     # ------------------------------------------------------------------ simple types
 
-    def base_kw(self, c: list[Token]) -> Token:
+    def base_kw(self, meta: Meta, c: list[Token]) -> Token:
         return c[0]
 
-    def tag_kw(self, c: list[Token]) -> Token:
+    def tag_kw(self, meta: Meta, c: list[Token]) -> Token:
         return c[0]
 
-    @v_args(meta=True)
     def kw_type(self, meta: Meta, c: list[Token]) -> ast.BaseType:
         sp = self.span(meta)
         words = [str(t) for t in c]
@@ -270,7 +253,6 @@ class _Base(Transformer):  # type: ignore[type-arg]
                        sp)
         return ast.BaseType(rest[0], signed, sp)
 
-    @v_args(meta=True)
     def tag_ref(self, meta: Meta, c: list[Token]) -> ast.TypeSpec:
         kind, tag = str(c[0]), str(c[1])
         sp = self.span(meta)
@@ -298,7 +280,6 @@ class IdlTransformer(_Base):
 
     # ------------------------------------------------------------------ file and items
 
-    @v_args(meta=True)
     def start(self, meta: Meta, c: list[Any]) -> ast.IdlFile:
         items = list(_flatten(c))
         pragmas = [ast.Pragma(text, sp) for text, sp in self.pp.pragmas if sp.file == self.path]
@@ -306,47 +287,39 @@ class IdlTransformer(_Base):
             items = sorted(items + pragmas, key=lambda i: (i.span.line, i.span.col))  # type: ignore[union-attr]
         return ast.IdlFile(self.path, tuple(items), self.span(meta))
 
-    def empty(self, c: list[Any]) -> None:
+    def empty(self, meta: Meta, c: list[Any]) -> None:
         return None
 
-    @v_args(meta=True)
     def import_stmt(self, meta: Meta, c: list[Token]) -> ast.Import:
         return ast.Import(tuple(decode_string(str(t)) for t in c[1:]), self.span(meta))
 
-    @v_args(meta=True)
     def importlib(self, meta: Meta, c: list[Token]) -> ast.ImportLib:
         return ast.ImportLib(decode_string(str(c[0])), self.span(meta))
 
-    @v_args(meta=True)
     def cpp_quote(self, meta: Meta, c: list[Token]) -> ast.CppQuote:
         return ast.CppQuote("".join(decode_string(str(t)) for t in c), self.span(meta))
 
-    @v_args(meta=True)
     def midl_pragma(self, meta: Meta, c: list[Token]) -> ast.MidlPragmaWarning:
         text = str(c[0])
         inner = text[text.index("(") + 1:text.rindex(")")].strip()
         return ast.MidlPragmaWarning(inner, self.span(meta))
 
-    @v_args(meta=True)
     def declare_guid(self, meta: Meta, c: list[Token]) -> ast.DeclareGuid:
         u = c[1]
         text = decode_string(str(u)) if str(u).startswith(('"', 'L"')) else str(u)
         return ast.DeclareGuid(str(c[0]), ast.UuidLit(text.strip().lower(), self.tspan(u)),
                                self.span(meta))
 
-    @v_args(meta=True)
     def typedef(self, meta: Meta, c: list[Any]) -> ast.Typedef:
         attrs = (c[0] or ()) + (c[1] or ())
         return ast.Typedef(attrs, c[2], tuple(c[3:]), self.span(meta))
 
-    @v_args(meta=True)
     def init_declarator(self, meta: Meta, c: list[Any]) -> tuple[ast.Declarator, Any]:
         return (c[0], c[1])
 
-    def storage(self, c: list[Token]) -> Token:
+    def storage(self, meta: Meta, c: list[Token]) -> Token:
         return c[0]
 
-    @v_args(meta=True)
     def declaration(self, meta: Meta, c: list[Any]) -> Any:
         # c[1] is the storage class (extern/static): no meaning for NDR, not kept.
         attrs: ast.Attrs = c[0] or ()
@@ -379,20 +352,16 @@ class IdlTransformer(_Base):
             out.append(ast.VarDecl(attrs, type_, tuple(plain), sp))
         return out
 
-    @v_args(meta=True)
     def interface(self, meta: Meta, c: list[Any]) -> ast.Interface:
         return ast.Interface(c[0] or (), str(c[1]), None if c[2] is None else str(c[2]),
                              _flatten(c[3:]), self.span(meta))
 
-    @v_args(meta=True)
     def interface_fwd(self, meta: Meta, c: list[Any]) -> ast.Interface:
         return ast.Interface(c[0] or (), str(c[1]), None, None, self.span(meta))
 
-    @v_args(meta=True)
     def disp_prop(self, meta: Meta, c: list[Any]) -> ast.Field:
         return ast.Field(c[0] or (), c[1], c[2], self.span(meta))
 
-    @v_args(meta=True)
     def disp_method(self, meta: Meta, c: list[Any]) -> ast.Operation | None:
         decl: ast.Declarator = c[2]
         sp = self.span(meta)
@@ -402,7 +371,6 @@ class IdlTransformer(_Base):
         fn = decl.ops[-1]
         return ast.Operation(c[0] or (), c[1], decl.ops[:-1], decl.name, fn.params, sp)
 
-    @v_args(meta=True)
     def dispinterface(self, meta: Meta, c: list[Any]) -> ast.DispInterface:
         rest = [x for x in c[2:] if x is not None]
         props = tuple(x for x in rest if isinstance(x, ast.Field))
@@ -410,43 +378,35 @@ class IdlTransformer(_Base):
         return ast.DispInterface(c[0] or (), str(c[1]), props, methods, None, (),
                                  self.span(meta))
 
-    @v_args(meta=True)
     def dispinterface_of(self, meta: Meta, c: list[Any]) -> ast.DispInterface:
         return ast.DispInterface(c[0] or (), str(c[1]), (), (), str(c[3]), (), self.span(meta))
 
-    @v_args(meta=True)
     def dispinterface_fwd(self, meta: Meta, c: list[Any]) -> ast.DispInterface:
         return ast.DispInterface(c[0] or (), str(c[1]), (), (), None, None, self.span(meta))
 
-    def coclass_kind(self, c: list[Token]) -> Token:
+    def coclass_kind(self, meta: Meta, c: list[Token]) -> Token:
         return c[0]
 
-    @v_args(meta=True)
     def coclass_member(self, meta: Meta, c: list[Any]) -> ast.CoClassMember:
         return ast.CoClassMember(c[0] or (), str(c[1]), str(c[2]), self.span(meta))
 
-    @v_args(meta=True)
     def coclass(self, meta: Meta, c: list[Any]) -> ast.CoClass:
         return ast.CoClass(c[0] or (), str(c[1]), tuple(c[2:]), self.span(meta))
 
-    @v_args(meta=True)
     def coclass_fwd(self, meta: Meta, c: list[Any]) -> ast.CoClass:
         return ast.CoClass(c[0] or (), str(c[1]), None, self.span(meta))
 
-    @v_args(meta=True)
     def library(self, meta: Meta, c: list[Any]) -> ast.Library:
         return ast.Library(c[0] or (), str(c[1]), _flatten(c[2:]), self.span(meta))
 
-    @v_args(meta=True)
     def module(self, meta: Meta, c: list[Any]) -> ast.Module:
         return ast.Module(c[0] or (), str(c[1]), _flatten(c[2:]), self.span(meta))
 
     # ------------------------------------------------------------------ types
 
-    def qualifier(self, c: list[Token]) -> Token:
+    def qualifier(self, meta: Meta, c: list[Token]) -> Token:
         return c[0]
 
-    @v_args(meta=True)
     def type_spec(self, meta: Meta, c: list[Any]) -> ast.TypeSpec:
         quals = tuple(str(x) for x in c if isinstance(x, Token))
         core = next(x for x in c if not isinstance(x, Token))
@@ -454,38 +414,30 @@ class IdlTransformer(_Base):
             return ast.Qualified(quals, core, self.span(meta))
         return core  # type: ignore[no-any-return]
 
-    @v_args(meta=True)
     def type_name(self, meta: Meta, c: list[Token]) -> ast.TypeName:
         return ast.TypeName(str(c[0]), self.tspan(c[0]))
 
-    @v_args(meta=True)
     def pipe_type(self, meta: Meta, c: list[Any]) -> ast.PipeType:
         return ast.PipeType(c[1], self.span(meta))
 
-    @v_args(meta=True)
     def struct_ref(self, meta: Meta, c: list[Token]) -> ast.StructType:
         return ast.StructType(str(c[0]), None, self.span(meta))
 
-    @v_args(meta=True)
     def union_ref(self, meta: Meta, c: list[Token]) -> ast.UnionType:
         return ast.UnionType(str(c[0]), None, None, self.span(meta))
 
-    @v_args(meta=True)
     def enum_ref(self, meta: Meta, c: list[Token]) -> ast.EnumType:
         return ast.EnumType(str(c[0]), None, self.span(meta))
 
-    @v_args(meta=True)
     def member(self, meta: Meta, c: list[Any]) -> _Member:
         decls = tuple(d for d in c[2:] if d is not None)
         return _Member(c[0] or (), c[1], decls, self.span(meta))
 
     arm_body = member
 
-    @v_args(meta=True)
     def member_declarator(self, meta: Meta, c: list[Any]) -> tuple[ast.Declarator, Any]:
         return (c[0], c[1])
 
-    @v_args(meta=True)
     def safearray(self, meta: Meta, c: list[Any]) -> ast.TypeName:
         # SAFEARRAY(T) is an automation type with no NDR meaning here; kept as a name the
         # semantic passes will not resolve, spelled as written.
@@ -495,21 +447,17 @@ class IdlTransformer(_Base):
         stars = "*" * len(c[2].ops) if c[2] is not None else ""
         return ast.TypeName(f"SAFEARRAY({label}{stars})", self.span(meta))
 
-    @v_args(meta=True)
     def empty_member(self, meta: Meta, c: list[Any]) -> _Member:
         return _Member(c[0] or (), None, (), self.span(meta))
 
     empty_arm = empty_member
 
-    @v_args(meta=True)
     def case_label(self, meta: Meta, c: list[Any]) -> _Label:
         return _Label(c[1], self.span(meta))
 
-    @v_args(meta=True)
     def default_label(self, meta: Meta, c: list[Any]) -> _Label:
         return _Label(None, self.span(meta))
 
-    @v_args(meta=True)
     def labelled_member(self, meta: Meta, c: list[Any]) -> _Labelled:
         labels: list[_Label] = c[:-1]
         cases = tuple(lb.case for lb in labels if lb.case is not None)
@@ -522,7 +470,6 @@ class IdlTransformer(_Base):
             return [ast.Field(m.attrs, m.type, ast.Declarator(None, (), m.span), m.span)]
         return [ast.Field(m.attrs, m.type, d, m.span, bits) for d, bits in m.declarators]
 
-    @v_args(meta=True)
     def struct_type(self, meta: Meta, c: list[Any]) -> ast.StructType:
         fields: list[ast.Field] = []
         for m in c[1:]:
@@ -564,12 +511,10 @@ class IdlTransformer(_Base):
             arms.append(ast.UnionArm(cases, is_default, fields[0], span))
         return tuple(arms)
 
-    @v_args(meta=True)
     def union_type(self, meta: Meta, c: list[Any]) -> ast.UnionType:
         return ast.UnionType(None if c[0] is None else str(c[0]), None, self._arms(c[1:]),
                              self.span(meta))
 
-    @v_args(meta=True)
     def union_switch(self, meta: Meta, c: list[Any]) -> ast.UnionType:
         tag = None if c[0] is None else str(c[0])
         sw_type, sw_name, uname = c[2], c[3], c[4]
@@ -584,18 +529,15 @@ class IdlTransformer(_Base):
         sp = self.tspan(tok)
         return sp.end_line, sp.end_col
 
-    @v_args(meta=True)
     def enum_type(self, meta: Meta, c: list[Any]) -> ast.EnumType:
         values = tuple(e for e in c[1:] if isinstance(e, ast.Enumerator))
         return ast.EnumType(None if c[0] is None else str(c[0]), values, self.span(meta))
 
-    @v_args(meta=True)
     def enumerator(self, meta: Meta, c: list[Any]) -> ast.Enumerator:
         return ast.Enumerator(str(c[1]), c[2], self.span(meta))
 
     # ------------------------------------------------------------------ declarators
 
-    @v_args(meta=True)
     def pointer(self, meta: Meta, c: list[Any]) -> ast.PointerOp | None:
         if not c or not (isinstance(c[0], Token) and c[0] == "*"):
             return None  # a calling convention: no type meaning for us
@@ -603,60 +545,50 @@ class IdlTransformer(_Base):
                       ("const", "volatile"))
         return ast.PointerOp(quals, self.span(meta))
 
-    def ptr_qualifier(self, c: list[Any]) -> Token:
+    def ptr_qualifier(self, meta: Meta, c: list[Any]) -> Token:
         return c[0]
 
-    def ptr_modifier(self, c: list[Token]) -> Token:
+    def ptr_modifier(self, meta: Meta, c: list[Token]) -> Token:
         return c[0]
 
-    def callconv(self, c: list[Token]) -> Token:
+    def callconv(self, meta: Meta, c: list[Token]) -> Token:
         return c[0]
 
-    @v_args(meta=True)
     def declarator(self, meta: Meta, c: list[Any]) -> ast.Declarator:
         direct: _Direct = c[-1]
         ptrs = [p for p in c[:-1] if p is not None]
         return ast.Declarator(direct.name, tuple(ptrs + direct.ops), self.span(meta))
 
-    @v_args(meta=True)
     def decl_name(self, meta: Meta, c: list[Token]) -> _Direct:
         return _Direct(str(c[0]), [])
 
-    @v_args(meta=True)
     def decl_paren(self, meta: Meta, c: list[Any]) -> _Direct:
         d: ast.Declarator = c[0]
         return _Direct(d.name, list(d.ops))
 
-    @v_args(meta=True)
     def decl_array(self, meta: Meta, c: list[Any]) -> _Direct:
         d: _Direct = c[0]
         op: ast.ArrayOp = c[1]
         return _Direct(d.name, [ast.ArrayOp(op.size, op.star, op.lower, self.span(meta))]
                        + d.ops)
 
-    @v_args(meta=True)
     def decl_func(self, meta: Meta, c: list[Any]) -> _Direct:
         d: _Direct = c[0]
         params, varargs = c[1]
         return _Direct(d.name, [ast.FuncOp(params, varargs, self.span(meta))] + d.ops)
 
-    @v_args(meta=True)
     def array_open(self, meta: Meta, c: list[Any]) -> ast.ArrayOp:
         return ast.ArrayOp(None, False, None, self.span(meta))
 
-    @v_args(meta=True)
     def array_star(self, meta: Meta, c: list[Any]) -> ast.ArrayOp:
         return ast.ArrayOp(None, True, None, self.span(meta))
 
-    @v_args(meta=True)
     def array_fixed(self, meta: Meta, c: list[Any]) -> ast.ArrayOp:
         return ast.ArrayOp(c[0], False, None, self.span(meta))
 
-    @v_args(meta=True)
     def array_range(self, meta: Meta, c: list[Any]) -> ast.ArrayOp:
         return ast.ArrayOp(c[1], False, c[0], self.span(meta))
 
-    @v_args(meta=True)
     def param_list(self, meta: Meta, c: list[Any]) -> tuple[tuple[ast.Param, ...], bool]:
         params = tuple(p for p in c if isinstance(p, ast.Param))
         varargs = any(isinstance(t, Token) and t == "..." for t in c)
@@ -666,11 +598,9 @@ class IdlTransformer(_Base):
             params = ()  # f(void): no parameters
         return params, varargs
 
-    @v_args(meta=True)
     def param_list_varargs(self, meta: Meta, c: list[Any]) -> tuple[tuple[ast.Param, ...], bool]:
         return (), True
 
-    @v_args(meta=True)
     def param(self, meta: Meta, c: list[Any]) -> ast.Param:
         sp = self.span(meta)
         decl = c[2]
@@ -679,33 +609,27 @@ class IdlTransformer(_Base):
                                                  sp.end_col))
         return ast.Param(c[0] or (), c[1], decl, sp)
 
-    @v_args(meta=True)
     def abstract_declarator(self, meta: Meta, c: list[Any]) -> ast.Declarator:
         direct: _Direct | None = c[-1] if isinstance(c[-1], _Direct) or c[-1] is None else None
         ptrs = [p for p in c if isinstance(p, ast.PointerOp)]
         ops = ptrs + (direct.ops if direct else [])
         return ast.Declarator(None, tuple(ops), self.span(meta))
 
-    @v_args(meta=True)
     def abstract_stars(self, meta: Meta, c: list[Any]) -> ast.Declarator:
         ptrs = [p for p in c[:-1] if isinstance(p, ast.PointerOp)]
         return ast.Declarator(None, tuple(ptrs) + self._stars(c[-1]), self.span(meta))
 
-    @v_args(meta=True)
     def abstract_direct_only(self, meta: Meta, c: list[Any]) -> ast.Declarator:
         return ast.Declarator(None, tuple(c[0].ops), self.span(meta))
 
-    @v_args(meta=True)
     def abs_paren(self, meta: Meta, c: list[Any]) -> _Direct:
         return _Direct(None, list(c[0].ops))
 
-    @v_args(meta=True)
     def abs_array(self, meta: Meta, c: list[Any]) -> _Direct:
         inner: list[ast.DeclOp] = c[0].ops if c[0] is not None else []
         op: ast.ArrayOp = c[1]
         return _Direct(None, [ast.ArrayOp(op.size, op.star, op.lower, self.span(meta))] + inner)
 
-    @v_args(meta=True)
     def abs_func(self, meta: Meta, c: list[Any]) -> _Direct:
         params, varargs = c[1]
         return _Direct(None, [ast.FuncOp(params, varargs, self.span(meta))] + c[0].ops)
@@ -714,34 +638,28 @@ class IdlTransformer(_Base):
 class AcfTransformer(_Base):
     """acf.lark trees to :class:`ast.AcfFile`."""
 
-    @v_args(meta=True)
     def start(self, meta: Meta, c: list[Any]) -> ast.AcfFile:
         items = [x for x in c if x is not None]
         return ast.AcfFile(self.path, tuple(x for x in items if isinstance(x, ast.AcfInclude)),
                            tuple(x for x in items if isinstance(x, ast.AcfInterface)),
                            self.span(meta))
 
-    def empty(self, c: list[Any]) -> None:
+    def empty(self, meta: Meta, c: list[Any]) -> None:
         return None
 
-    @v_args(meta=True)
     def acf_include(self, meta: Meta, c: list[Token]) -> ast.AcfInclude:
         return ast.AcfInclude(tuple(decode_string(str(t)) for t in c), self.span(meta))
 
-    @v_args(meta=True)
     def acf_interface(self, meta: Meta, c: list[Any]) -> ast.AcfInterface:
         return ast.AcfInterface(c[0] or (), str(c[1]), tuple(x for x in c[2:] if x is not None),
                                 self.span(meta))
 
-    @v_args(meta=True)
     def acf_typedef(self, meta: Meta, c: list[Any]) -> ast.AcfTypedef:
         return ast.AcfTypedef(c[0] or (), tuple(str(t) for t in c[1:]), self.span(meta))
 
-    @v_args(meta=True)
     def acf_operation(self, meta: Meta, c: list[Any]) -> ast.AcfOperation:
         params = tuple(p for p in c[2:] if p is not None)
         return ast.AcfOperation(c[0] or (), str(c[1]), params, self.span(meta))
 
-    @v_args(meta=True)
     def acf_param(self, meta: Meta, c: list[Any]) -> ast.AcfParam:
         return ast.AcfParam(c[0] or (), str(c[1]), self.span(meta))

@@ -68,6 +68,7 @@ def check_one(path: str, include: list[str], sema: bool) -> tuple[bool, str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sema", action="store_true", help="run the semantic passes too")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print each file's time")
     ap.add_argument("files", nargs="*", help="only these files (default: all)")
     args = ap.parse_args()
     wine = find_wine_dir()
@@ -82,8 +83,12 @@ def main() -> int:
     passed, failed, expected = 0, [], 0
     t0 = time.perf_counter()
     for path in files:
+        t1 = time.perf_counter()
         ok, first = check_one(path, include, args.sema)
         name = os.path.basename(path)
+        if args.verbose:
+            print(f"{time.perf_counter() - t1:7.2f}s {'ok  ' if ok else 'FAIL'} {name}",
+                  flush=True)
         if ok:
             passed += 1
         elif name in EXPECTED_FAILURES:
