@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sys
 import types
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
-from midlpy.diagnostics import CompileError, Diagnostics, SourceCache
+from midlpy.diagnostics import CompileError, Diagnostics, SourceCache, Span
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def check_file(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[
                undefines: Sequence[str] = ()) -> CompileResult:
     """Parse and analyse ``idl_path`` (and its ACF and imports); generate nothing."""
     result = CompileResult(Diagnostics(), SourceCache())
-    _analyse(idl_path, acf, include_dirs, defines, undefines, result)
+    with _depth_guard(idl_path, result):
+        _analyse(idl_path, acf, include_dirs, defines, undefines, result)
     return result
 
 
@@ -68,12 +70,25 @@ def compile_file(idl_path: str, *, acf: str | None = None, include_dirs: Sequenc
                  undefines: Sequence[str] = ()) -> CompileResult:
     """Compile ``idl_path`` into Python modules: one for it, one for each imported IDL."""
     result = CompileResult(Diagnostics(), SourceCache())
-    model = _analyse(idl_path, acf, include_dirs, defines, undefines, result)
-    if model is not None:
-        from midlpy.compiler.codegen import generate
+    with _depth_guard(idl_path, result):
+        model = _analyse(idl_path, acf, include_dirs, defines, undefines, result)
+        if model is not None:
+            from midlpy.compiler.codegen import generate
 
-        result.files = generate(model)
+            result.files = generate(model)
     return result
+
+
+@contextmanager
+def _depth_guard(idl_path: str, result: CompileResult) -> Iterator[None]:
+    """Types nested by value thousands deep exhaust the stack in the recursive passes:
+    a diagnostic, like the parser's, rather than a RecursionError out of the API."""
+    try:
+        yield
+    except RecursionError:
+        result.files = []
+        result.diagnostics.error("too-deep", "input nested too deeply to process",
+                                 Span(idl_path, 1, 1, 1, 1))
 
 
 def load_module(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[str] = (),

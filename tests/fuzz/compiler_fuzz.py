@@ -58,13 +58,14 @@ def mutate_text(rng: random.Random, text: bytes) -> bytes:
     return b"\n".join(lines)
 
 
-def check_text(text: bytes, tmp: Path, acf: bytes | None = None) -> bool:
-    """Compile ``text`` (and ``acf``); True when it compiled. Raises only on a defect."""
-    idl = tmp / "fuzzed.idl"
+def check_text(text: bytes, tmp: Path, acf: bytes | None = None, name: str = "fuzzed") -> bool:
+    """Compile ``text`` (and ``acf``); True when it compiled. Raises only on a defect:
+    an exception, an error without a location, or a module that does not import."""
+    idl = tmp / f"{name}.idl"
     idl.write_bytes(text)
     acf_path = None
     if acf is not None:
-        acf_path = tmp / "fuzzed.acf"
+        acf_path = tmp / f"{name}.acf"
         acf_path.write_bytes(acf)
     result = compile_file(str(idl), acf=str(acf_path) if acf_path else None)
     if not result.ok:

@@ -58,6 +58,8 @@ def analyse(program: Any, diags: Diagnostics) -> model.ProgramModel | None:
     _assign_types(res, modules)
     _assign_consts(res, scope, modules)
     all_defs = [d for m in modules.values() for d in m.types]
+    if _contains_itself(all_defs, diags):
+        return None  # the layout passes assume members by value do not recurse
     layout.compute(all_defs)
 
     root_mod = modules[root.path]
@@ -85,6 +87,41 @@ def _assign_types(res: Resolver, modules: dict[str, model.ModuleModel]) -> None:
         d.name = name
         d.module = mod
         mod.types.append(d)
+
+
+def _contains_itself(defs: list[Any], diags: Diagnostics) -> bool:
+    """Report each struct or union that contains itself by value (not through a pointer):
+    C rejects it as incomplete, and its size would be infinite. Iterative, so a long
+    chain of nested types cannot exhaust the stack."""
+    from midlpy.compiler.sema.layout import _by_value
+
+    def members(d: Any) -> list[Any]:
+        fields = getattr(d, "fields", None)
+        if fields is None:
+            fields = [a.field for a in getattr(d, "arms", []) if a.field is not None]
+        return [sub for f in fields for sub in _by_value(f.type)]
+
+    state: dict[int, int] = {}  # id -> 1 on the current path, 2 finished
+    found = False
+    for root in defs:
+        if id(root) in state:
+            continue
+        state[id(root)] = 1
+        stack = [(root, iter(members(root)))]
+        while stack:
+            d, it = stack[-1]
+            sub = next(it, None)
+            if sub is None:
+                state[id(d)] = 2
+                stack.pop()
+            elif state.get(id(sub)) == 1:
+                diags.error("recursive-by-value", f"'{sub.name}' contains itself by value; "
+                            "only a pointer can refer back to it", sub.span)
+                found = True
+            elif id(sub) not in state:
+                state[id(sub)] = 1
+                stack.append((sub, iter(members(sub))))
+    return found
 
 
 def _by_value_first(items: list[tuple[int, Any]]) -> list[tuple[int, Any]]:

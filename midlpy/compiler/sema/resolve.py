@@ -385,6 +385,10 @@ class Resolver:
                         self.diags.error("bad-array-size", "array size must not be negative",
                                          lv.op.span)
                         fixed = None
+                    elif fixed is not None and fixed > 0xFFFFFFFF:  # NDR counts are 32-bit
+                        self.diags.error("bad-array-size", f"array size {fixed} exceeds "
+                                         "4294967295, the largest NDR count", lv.op.span)
+                        fixed = None
                 elif size is None and mx is None and not is_string:
                     self.diags.error("missing-size-is",
                                      f"conformant array '{_display(name)}' needs [size_is] or "
