@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from itertools import starmap
 from typing import Optional
 
 __all__ = [
@@ -117,6 +118,7 @@ _FLAT = struct.Struct(
     "IIIIIII"         # FailedILogonCount, Reserved3, SidCount, ExtraSids, ResourceGroupDomainSid, ResourceGroupCount, ResourceGroupIds
 )
 _U32 = struct.Struct("<I")
+_PAIR = struct.Struct("<II")
 _U32x3 = struct.Struct("<III")
 _SIDHEAD = struct.Struct("<IBB6s")      # conformance, Revision, SubAuthorityCount, authority
 _HEADER = struct.Struct("<BBHIII")      # common header + private header
@@ -163,8 +165,8 @@ def _groups(data: bytes, pos: int, count: int, end: int) -> tuple[list, int]:
     pos += 4
     if pos + 8 * count > end:
         raise FloorError("group array past the end")
-    flat = struct.unpack_from("<%dI" % (2 * count), data, pos)
-    return list(map(GroupMembership, flat[0::2], flat[1::2])), pos + 8 * count
+    nxt = pos + 8 * count
+    return list(starmap(GroupMembership, _PAIR.iter_unpack(data[pos:nxt]))), nxt
 
 
 def decode(buf: bytes) -> Optional[KerbValidationInfo]:
