@@ -139,7 +139,8 @@ def _report(parser: Lark, pp: Preprocessed, e: UnexpectedInput, diags: Diagnosti
         diags.error("unexpected-eof", msg, pp.span(line, col, line, col + 1))
         return
     if isinstance(e, UnexpectedCharacters):
-        ch = pp.text[e.pos_in_stream] if e.pos_in_stream < len(pp.text) else ""
+        pos = e.pos_in_stream or 0
+        ch = pp.text[pos] if pos < len(pp.text) else ""
         if ch in "\"'":
             msg = "unterminated string literal" if ch == '"' else "unterminated character constant"
         elif ch.isprintable() and ch != " ":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -115,9 +114,10 @@ def test_compile_writes_through_writer(tmp_path: Path, good: str,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api, "compile_file", _fake_compile([("good.py", "x = 1\n")]))
     calls: list[tuple[str, list[str]]] = []
-    fake = types.ModuleType("midlpy.compiler.writer")
-    fake.write_files = lambda outdir, files: calls.append((outdir, [f.path for f in files]))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "midlpy.compiler.writer", fake)
+    from midlpy.compiler import writer
+
+    monkeypatch.setattr(writer, "write_files",
+                        lambda outdir, files: calls.append((outdir, [f.path for f in files])))
     assert run("compile", good, "-o", str(tmp_path / "out")) == (0, "", "")
     assert calls == [(str(tmp_path / "out"), ["good.py"])]
 
