@@ -284,8 +284,22 @@ class IdlTransformer(_Base):
         items = list(_flatten(c))
         pragmas = [ast.Pragma(text, sp) for text, sp in self.pp.pragmas if sp.file == self.path]
         if pragmas:
-            items = sorted(items + pragmas, key=lambda i: (i.span.line, i.span.col))  # type: ignore[union-attr]
+            items = self._merge_pragmas(items, pragmas)
         return ast.IdlFile(self.path, tuple(items), self.span(meta))
+
+    def _merge_pragmas(self, items: list[Any], pragmas: list[ast.Pragma]) -> list[Any]:
+        """Put each of this file's #pragma lines before the first top-level item of the same
+        file that follows it; item order itself never changes (#included items included)."""
+        out: list[Any] = []
+        pending = sorted(pragmas, key=lambda p: (p.span.line, p.span.col))
+        for it in items:
+            sp = it.span
+            while pending and sp.file == self.path and \
+                    (pending[0].span.line, pending[0].span.col) < (sp.line, sp.col):
+                out.append(pending.pop(0))
+            out.append(it)
+        out.extend(pending)
+        return out
 
     def empty(self, meta: Meta, c: list[Any]) -> None:
         return None

@@ -462,3 +462,12 @@ def test_crlf_and_eof_byte_and_no_final_newline() -> None:
     td = parse("typedef long A;\r\ntypedef\r\n  long B;\x1a garbage after eof").items
     assert [t.declarators[0].name for t in td] == ["A", "B"]
     assert td[1].span == Span("t.idl", 2, 1, 3, 10)
+
+
+def test_pragmas_merge_without_reordering_included_items(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    inc = tmp_path / "inc.h"
+    inc.write_text("\n\n\n\n\n\n\n\ntypedef long FROM_INCLUDE;\n")
+    text = '#pragma first\ntypedef long A;\n#include "inc.h"\n#pragma second\ntypedef long B;\n'
+    its = parse(text, path=str(tmp_path / "m.idl"))
+    kinds = [i.text if isinstance(i, ast.Pragma) else i.declarators[0].name for i in its.items]
+    assert kinds == ["first", "A", "FROM_INCLUDE", "second", "B"]
