@@ -108,14 +108,107 @@ def parse_text(grammar: Grammar, pp: Preprocessed, diags: Diagnostics) -> Tree |
                         pp.span(line, col, line, col + len(m.group(1))))
             return None
     parser = get_parser(grammar)
+    recovery = _Recovery(parser, pp, diags)
     try:
-        return parser.parse(text)
+        tree = parser.parse(text, on_error=recovery)
     except UnexpectedInput as e:
-        _report(parser, pp, e, diags)
+        if not recovery.reported:
+            _report(parser, pp, e, diags)
         return None
     except RecursionError:
         diags.error("too-deep", "input nested too deeply to process", pp.span(1, 1, 1, 1))
         return None
+    return None if recovery.reported else tree
+
+
+class _Recovery:
+    """Panic-mode error recovery, so one run reports several syntax errors.
+
+    After an error, input is skipped up to the next ';' or '}', and parser states are
+    popped until one that can go on from there: a list of declarations (which accepts '}'
+    and a name) or the top level for ';', any state that can shift '}' for '}'. An error
+    right after a recovery is not reported (it is usually a consequence of the first).
+    """
+
+    MAX_ERRORS = 10
+
+    def __init__(self, parser: Lark, pp: Preprocessed, diags: Diagnostics) -> None:
+        self.parser = parser
+        self.pp = pp
+        self.diags = diags
+        self.reported = 0
+        self.last_sync: int | None = None
+
+    def __call__(self, e: UnexpectedInput) -> bool:
+        if not isinstance(e, UnexpectedToken) or e.token.type == "$END":
+            if not self.reported or not isinstance(e, UnexpectedToken):
+                _report(self.parser, self.pp, e, self.diags)
+                self.reported += 1
+            return False
+        pos = e.token.start_pos
+        if self.last_sync is None or pos is None or pos > self.last_sync:
+            _report(self.parser, self.pp, e, self.diags)
+            self.reported += 1
+        if self.reported >= self.MAX_ERRORS:
+            return False
+        ip = e.interactive_parser
+        state = ip.parser_state
+        states = state.parse_conf.parse_table.states
+        # Skip to a ';' or '}' outside any braces opened by the skipped text itself.
+        tok: Token | None = e.token
+        depth = 0
+        while tok is not None:
+            if tok.type == "LBRACE":
+                depth += 1
+            elif tok.type == "RBRACE":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif tok.type == "SEMICOLON" and depth == 0:
+                break
+            tok = self._next_token(ip)
+        if tok is None:
+            return False
+        self.last_sync = tok.end_pos
+        stack, values = state.state_stack, state.value_stack
+        if tok.type == "SEMICOLON":
+            while len(stack) > 1 and not _declaration_list(states[stack[-1]]):
+                stack.pop()
+                values.pop()
+            return _declaration_list(states[stack[-1]])
+        while len(stack) > 1 and "RBRACE" not in states[stack[-1]]:
+            stack.pop()
+            values.pop()
+        if "RBRACE" not in states[stack[-1]]:
+            return False
+        try:
+            ip.feed_token(tok)
+        except UnexpectedInput:
+            return False
+        return True
+
+
+    @staticmethod
+    def _next_token(ip) -> Token | None:  # type: ignore[no-untyped-def]
+        """The next token whatever the parser state (the contextual lexer would refuse
+        tokens the current state cannot take); None at the end of the input."""
+        for _ in range(1_000_000):
+            try:
+                return next(iter(ip.lexer_thread.lex(ip.parser_state)), None)
+            except UnexpectedToken as bad:  # lexed by the root lexer, not acceptable here
+                return bad.token  # type: ignore[no-any-return]
+            except UnexpectedCharacters:
+                st = ip.lexer_thread.state
+                pos = st.line_ctr.char_pos
+                st.line_ctr.feed(st.text.text[pos:pos + 1] if hasattr(st.text, "text")
+                                 else st.text[pos:pos + 1])
+        return None
+
+
+def _declaration_list(actions: dict[str, object]) -> bool:
+    """A state that expects the next declaration of a body or of the file."""
+    return ("RBRACE" in actions and "IDENT" in actions) or "TYPEDEF" in actions \
+        or ("INCLUDE" in actions and "LSQB" in actions)
 
 
 def _report(parser: Lark, pp: Preprocessed, e: UnexpectedInput, diags: Diagnostics) -> None:
