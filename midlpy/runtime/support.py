@@ -13,7 +13,8 @@ from .errors import (RPC_S_INVALID_ARG, RPC_S_INVALID_BOUND, RPC_S_INVALID_TAG,
                      RPC_X_ENUM_VALUE_OUT_OF_RANGE, RPC_X_NULL_REF_POINTER, DecodeError,
                      EncodeError)
 
-__all__ = ["StructError", "exact_bytes", "utf16", "check_len", "check_enum16", "check_range", "null_ref",
+__all__ = ["StructError", "exact_bytes", "utf16", "check_len", "check_fixed", "check_string_size", "check_enum16",
+           "check_range", "null_ref",
            "bad_tag", "encode_failure", "missing_hook", "bad_value"]
 
 
@@ -39,6 +40,20 @@ def check_len(actual: int, expected: int, what: str) -> None:
     if actual != expected:
         raise EncodeError(RPC_S_INVALID_BOUND,
                           f"{what} says {expected} elements but the value has {actual}")
+
+
+def check_fixed(x: Any, n: int) -> None:
+    """A fixed array written element by element must have exactly ``n`` elements."""
+    if len(x) != n:
+        raise EncodeError(RPC_S_INVALID_BOUND, f"a fixed array of {n} elements got {len(x)}")
+
+
+def check_string_size(units: int, size: Any) -> None:
+    """A ``[string, size_is(n)]`` text must fit its max count, terminator included (the
+    decoder rejects offset + actual > max, so writing it would make unreadable bytes)."""
+    if not isinstance(size, int) or units > size:
+        raise EncodeError(RPC_S_INVALID_BOUND,
+                          f"string of {units} units with its NUL exceeds its size_is {size!r}")
 
 
 def check_enum16(v: Any) -> None:

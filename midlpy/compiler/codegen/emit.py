@@ -856,7 +856,11 @@ class ModuleEmitter:
             values: list[str] = []
             leaf_base = 0
             for f, spec in run:
-                mine = ["0"] if f.ignore else spec.split(acc_of(f) if acc_of else f"{v}.{f.pyname}")
+                acc = acc_of(f) if acc_of else f"{v}.{f.pyname}"
+                mine = ["0"] if f.ignore else spec.split(acc)
+                for expr, n, path in [] if f.ignore else _fixed_lengths(f.type, acc, f.name):
+                    c(f"_f = {path!r}")
+                    c(f"_support.check_fixed({expr}, {n})")
                 for k, chk in spec.checks:
                     c(f"_f = {spec.names[k] if k < len(spec.names) else f.name!r}")
                     self._enc_check(c, mine[k], chk)
@@ -1222,10 +1226,12 @@ class ModuleEmitter:
             data = c.tmp("d")
             if wide:
                 c(f"{data} = _support.utf16({x}) + b'\\0\\0'")
+                c(f"_support.check_string_size(len({data}) // 2, {size})")
                 c(f"w.conformance({size})")
                 c(f"w.variance(0, len({data}) // 2)")
             else:
                 c(f"{data} = {x}.encode('latin-1') + b'\\0'")
+                c(f"_support.check_string_size(len({data}), {size})")
                 c(f"w.conformance({size})")
                 c(f"w.variance(0, len({data}))")
             c(f"w.byte_array({data})")
@@ -1415,6 +1421,23 @@ def _counted_wchars(a: Array) -> bool:
 
 def _is_wide(t: WireType) -> bool:
     return isinstance(t, Prim) and t.name == "wchar"
+
+
+def _fixed_lengths(t: WireType, acc: str, name: str) -> list[tuple[str, int, str]]:
+    """(accessor, size, member path) of each fixed array a fixed run indexes element by
+    element: a list of another length would be cut short silently or fail with an
+    IndexError that names no field. Byte arrays are packed whole by exact_bytes."""
+    if isinstance(t, Array) and t.fixed is not None and not (t.conformant or t.varying):
+        if isinstance(t.element, Prim) and t.element.name in ("byte", "char", "uchar"):
+            return []
+        out = [(acc, t.fixed, name)]
+        for i in range(t.fixed):
+            out += _fixed_lengths(t.element, f"{acc}[{i}]", f"{name}[{i}]")
+        return out
+    if isinstance(t, StructRef):
+        return [x for f in t.struct.fields
+                for x in _fixed_lengths(f.type, f"{acc}.{f.pyname}", f"{name}.{f.name}")]
+    return []
 
 
 def _sibling_names(owner: str) -> Callable[[str], str]:

@@ -748,6 +748,8 @@ def _enc_USER_SESSION_KEY(w: _ndr.NdrWriter, v: USER_SESSION_KEY) -> Any:
     _f = ""
     try:
         w.align(1)
+        _f = 'data'
+        _support.check_fixed(v.data, 2)
         _f = ""  # the run names the member it cannot pack
         w.fixed(_F5, _ndr.exact_bytes(v.data[0].data, 8), _ndr.exact_bytes(v.data[1].data, 8))
     except _EncodeError as e:
@@ -1060,6 +1062,10 @@ def _enc_KERB_VALIDATION_INFO(w: _ndr.NdrWriter, v: KERB_VALIDATION_INFO) -> Any
         w.align(4)
         w.align(4)
         p1 = len(w.buf)
+        _f = 'UserSessionKey.data'
+        _support.check_fixed(v.UserSessionKey.data, 2)
+        _f = 'Reserved1'
+        _support.check_fixed(v.Reserved1, 2)
         _f = ""  # the run names the member it cannot pack
         w.fixed(_F11, v.LogonTime.dwLowDateTime, v.LogonTime.dwHighDateTime, v.LogoffTime.dwLowDateTime, v.LogoffTime.dwHighDateTime, v.KickOffTime.dwLowDateTime, v.KickOffTime.dwHighDateTime, v.PasswordLastSet.dwLowDateTime, v.PasswordLastSet.dwHighDateTime, v.PasswordCanChange.dwLowDateTime, v.PasswordCanChange.dwHighDateTime, v.PasswordMustChange.dwLowDateTime, v.PasswordMustChange.dwHighDateTime, v.EffectiveName.Length, v.EffectiveName.MaximumLength, 0, v.FullName.Length, v.FullName.MaximumLength, 0, v.LogonScript.Length, v.LogonScript.MaximumLength, 0, v.ProfilePath.Length, v.ProfilePath.MaximumLength, 0, v.HomeDirectory.Length, v.HomeDirectory.MaximumLength, 0, v.HomeDirectoryDrive.Length, v.HomeDirectoryDrive.MaximumLength, 0, v.LogonCount, v.BadPasswordCount, v.UserId, v.PrimaryGroupId, v.GroupCount, 0, v.UserFlags, _ndr.exact_bytes(v.UserSessionKey.data[0].data, 8), _ndr.exact_bytes(v.UserSessionKey.data[1].data, 8), v.LogonServer.Length, v.LogonServer.MaximumLength, 0, v.LogonDomainName.Length, v.LogonDomainName.MaximumLength, 0, 0, v.Reserved1[0], v.Reserved1[1], v.UserAccountControl, v.SubAuthStatus, v.LastSuccessfulILogon.dwLowDateTime, v.LastSuccessfulILogon.dwHighDateTime, v.LastFailedILogon.dwLowDateTime, v.LastFailedILogon.dwHighDateTime, v.FailedILogonCount, v.Reserved3, v.SidCount, 0, 0, v.ResourceGroupCount, 0)
     except _EncodeError as e:
