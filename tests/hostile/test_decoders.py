@@ -334,3 +334,22 @@ def test_truncated_stream_through_incremental_handle_is_a_clean_error() -> None:
         err = decode_or_error(t, seed[:cut], incremental=True)
         assert isinstance(err, RpcError)
         assert err.status in (RPC_S_OUT_OF_MEMORY, RPC_X_BAD_STUB_DATA)
+
+
+# -- RPC: a server stub fed hostile request bodies faults, it never raises -------------------
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(opnum=st.integers(-1, 8), body=st.binary(max_size=64), prefix=st.booleans())
+def test_server_stub_turns_any_request_into_a_reply(opnum: int, body: bytes, prefix: bool) -> None:
+    sys.path.insert(0, str(ROOT / "examples" / "contexthandle"))
+    from counter_server import CounterImpl  # examples/contexthandle, not a package
+
+    m = load_idl(ROOT / "examples/contexthandle/contexthandle.idl",
+                 ROOT / "examples/contexthandle/contexthandle.acf")
+    server = m.CounterServiceServer(CounterImpl())
+    assoc = server.associate()
+    name = struct.pack("<III", 4, 0, 4) + "abc\0".encode("utf-16-le")  # [in, string] name
+    opened = server.dispatch(assoc, 0, name)
+    assert opened.status == 0
+    reply = server.dispatch(assoc, opnum, (opened.body if prefix else b"") + body)
+    assert isinstance(reply.status, int) and (reply.status == 0 or reply.body == b"")
