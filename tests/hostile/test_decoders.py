@@ -147,6 +147,17 @@ def _tree_left_chain(depth: int) -> bytes:
     return type_pickle(struct.pack("<I", 0x20000) + b"".join(rows))
 
 
+def _spine(m: ModuleType, n: int) -> bytes:
+    """A PTREE of ``n`` nodes down the right (a loop), each with a leaf on the left (a
+    recursion one level deep)."""
+    root = None
+    for k in range(n):
+        root = m.TREE(left=m.TREE(left=None, v=-k, right=None), v=k, right=root)
+    h = MesEncodeDynBufferHandleCreate()
+    m.PTREE_Encode(h, root)
+    return h.buffer
+
+
 def _chain(n: int) -> bytes:
     """A PCHAIN (v, next) of ``n`` nodes: a linked list, followed in a loop."""
     words = [0x20000]
@@ -237,12 +248,12 @@ def test_decoding_work_grows_linearly(deep: ModuleType, make: str) -> None:
     build = {
         "logon_info": lambda n: (_logon_info(pac, n), pac.PKERB_VALIDATION_INFO_Decode),
         "chain": lambda n: (_chain(n), deep.PCHAIN_Decode),
-        "tree": lambda n: (_tree_left_chain(min(n, 150)) + bytes(8 * n), deep.PTREE_Decode),
+        "tree": lambda n: (_spine(deep, n), deep.PTREE_Decode),
         # a valid prefix with a failure at its very end (error paths must be linear too)
         "bad_tail": lambda n: (_chain(n)[:-9], deep.PCHAIN_Decode),
     }[make]
     costs = []
-    for n in (200, 800):
+    for n in (40, 160) if make == "tree" else (200, 800):  # a tree nests: under max_depth
         data, decode = build(n)
         costs.append(_profile_calls(lambda: decode(MesDecodeBufferHandleCreate(data))))
     assert costs[1] <= 4.5 * costs[0] + 200, costs
