@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from midlpy.runtime import (DecodeError, MesDecodeBufferHandleCreate,
+from midlpy.runtime import (DecodeError, EncodeError, MesDecodeBufferHandleCreate,
                             MesDecodeIncrementalHandleCreate, MesEncodeDynBufferHandleCreate,
                             RpcError)
 from midlpy.runtime.errors import (RPC_S_INVALID_BOUND, RPC_S_INVALID_TAG, RPC_S_OUT_OF_MEMORY,
@@ -200,6 +200,23 @@ def test_nesting_limit_is_configured_on_the_handle(deep: ModuleType) -> None:
     h.max_depth = 10 ** 9
     with pytest.raises(DecodeError, match="nested too deeply"):
         deep.PTREE_Decode(h)
+
+
+def test_full_pointer_chain_100000_deep_stops_cleanly_at_the_limit(deep: ModuleType) -> None:
+    """A [ptr] list is followed by recursion (only [unique] lists loop): past max_depth
+    it is a clean error both ways, never a RecursionError."""
+    n = 100_000
+    words = [1]
+    for k in range(n):
+        words += [k, k + 2 if k < n - 1 else 0]
+    data = type_pickle(struct.pack(f"<{len(words)}I", *words))
+    with pytest.raises(DecodeError, match=f"nesting deeper than {DEFAULT_MAX_DEPTH}"):
+        deep.PFCHAIN_Decode(MesDecodeBufferHandleCreate(data))
+    root = None
+    for k in range(n):
+        root = deep.FCHAIN(v=k, next=root)
+    with pytest.raises(EncodeError):
+        deep.PFCHAIN_Encode(MesEncodeDynBufferHandleCreate(), root)
 
 
 def test_full_pointer_cycle_terminates(deep: ModuleType) -> None:
