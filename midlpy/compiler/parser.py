@@ -70,9 +70,19 @@ def _describe(tok: Token) -> str:
     return f"'{text}'"
 
 
+_EXPR_START = {"NUMBER", "FLOAT", "CHAR", "STRING", "IDENT", "LPAR", "PAREN_IDENT", "STAR",
+               "SIZEOF", "ADD_OP", "AMP", "UNARY_OP"}
+
+
 def expected_text(parser: Lark, names: set[str]) -> str | None:
     """'a', 'b' or 'c' for a small set of expected terminals; None when too many."""
-    readable = sorted({_terminal_name(parser, n) for n in names})
+    base = {n.split("__")[-1] for n in names}
+    readable_set: set[str] = set()
+    if "NUMBER" in base:
+        # Where a number may start, so may any expression: say "expression" once.
+        names = {n for n in names if n.split("__")[-1] not in _EXPR_START}
+        readable_set.add("expression")
+    readable = sorted(readable_set | {_terminal_name(parser, n) for n in names})
     if "identifier" in readable and any(r.startswith("'") and r[1:-1].isidentifier()
                                         for r in readable):
         # Keyword alternatives beside "identifier" only add noise.
