@@ -616,6 +616,7 @@ class Preprocessor:
         i = 0
         n = len(body)
         expanded_cache: dict[str, list[Tok]] = {}
+        empty_left = False  # the last operand before a ## was an empty argument
         while i < n:
             b = body[i]
             if b.text == "#" and m.params is not None and i + 1 < n and body[i + 1].text in args:
@@ -623,10 +624,17 @@ class Preprocessor:
                 out.append(Tok("str", _stringify(arg), use.col, b.space, hide, True))
                 i += 2
                 continue
-            if b.text == "##" and out and i + 1 < n:
+            if b.text == "##" and i + 1 < n:
                 right_tok = body[i + 1]
                 right = (list(args[right_tok.text]) if right_tok.text in args
                          else [right_tok])
+                if empty_left or not out:
+                    # The left operand was an empty argument (a placemarker): the right
+                    # operand stands alone, unexpanded.
+                    out.extend(Tok(r.kind, r.text, use.col, r.space, hide, True) for r in right)
+                    empty_left = False
+                    i += 2
+                    continue
                 left = out.pop()
                 if right:
                     glued = tokenize(left.text + right[0].text)
@@ -639,10 +647,12 @@ class Preprocessor:
                     out.append(left)
                 i += 2
                 continue
+            empty_left = False
             if b.kind == "id" and b.text in args:
                 pasted = i + 1 < n and body[i + 1].text == "##"
                 if pasted:
                     seq = args[b.text]
+                    empty_left = not seq
                 else:
                     if b.text not in expanded_cache:
                         expanded_cache[b.text] = self._expand(list(args[b.text]), path, line)

@@ -188,3 +188,8 @@ def test_expansion_bomb_is_bounded() -> None:
     text = "".join(f"#define M{i} M{i - 1} M{i - 1} M{i - 1} M{i - 1}\n" for i in range(1, 12))
     _, diags = pp("#define M0 x\n" + text + "M11\n")
     assert [d.code for d in diags] == ["macro-expansion"]
+
+
+def test_paste_with_empty_arguments() -> None:
+    out = lines("#define P(a, b) x a##b y\nP(, 1) P(2, ) P(,)\n")
+    assert [t for t in " ".join(out).split()] == ["x", "1", "y", "x", "2", "y", "x", "y"]
