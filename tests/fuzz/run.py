@@ -16,6 +16,7 @@ anything unexpected was seen, with Hypothesis' shrunk reproducer.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import signal
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     for t in targets:
         stats = Stats(t.name)
-        drive(stats, lambda n, t=t, s=stats: decoder_test(t, s, n), share, 50)
+        drive(stats, functools.partial(decoder_test, t, stats), share, 50)
         print(stats.line(), flush=True)
         results.append(stats)
     if run_compiler:

@@ -18,7 +18,7 @@ from tests.fuzz.compiler_fuzz import check_text, mutate_text
 from tests.fuzz.targets import seed_pairs
 
 N = 3000
-PATHOLOGICAL = {
+PATHOLOGICAL: dict[str, str | bytes] = {
     "empty": "",
     "nul": "interface x {\0}",
     "bad_utf8": b"interface x { \xff\xfe }",
@@ -93,7 +93,9 @@ def test_pathological_input_gives_located_diagnostics_or_compiles(case: str, tmp
 ])
 def test_regression_hostile_types_are_diagnosed(case: str, code: str, tmp_path: Path) -> None:
     path = tmp_path / "case.idl"
-    path.write_text(PATHOLOGICAL[case])
+    text = PATHOLOGICAL[case]
+    assert isinstance(text, str)
+    path.write_text(text)
     for run in (check_file, compile_file):
         result = run(str(path))
         assert not result.ok

@@ -12,6 +12,7 @@ import builtins
 import struct
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -53,7 +54,7 @@ def test_keywords_builtins_and_internal_names_get_a_trailing_underscore(names: M
     assert all(hasattr(names, n) for n in names.__all__)
 
 
-def _class(m: ModuleType) -> object:
+def _class(m: ModuleType) -> Any:
     return m.class_(def_=2, self=1, lambda_=1, list=3, _ndr=4, _mes=5, value=6, h=7, r=8, w=9,
                     v=10, e=11, a1=12, _f=13, import_=m.int_.Any, return_=[14, 15],
                     yield_=[16])
