@@ -2,9 +2,10 @@
 
 A target is one generated decoder plus the real encodings it is seeded with: every PAC
 buffer type (split out of the real PACs and the Samba-made vectors), the DRS reply, every
-pickled type of constructs.idl (seeded from generated values), and the procedure pickles
-Wine wrote. ``decode(data)`` goes through a buffer handle, ``decode_incremental(data)``
-through an incremental one, so both handle styles see the same inputs.
+pickled type of constructs.idl and hooks.idl (seeded from generated values), and the
+procedure pickles Wine wrote. ``decode(data)`` goes through a buffer handle,
+``decode_incremental(data)`` through an incremental one, so both handle styles see the
+same inputs.
 """
 
 from __future__ import annotations
@@ -146,6 +147,19 @@ def _encodings(m: ModuleType, tname: str, strategy: Any, examples: int) -> list[
     return seeds
 
 
+def hooks_targets(examples: int = 4) -> list[Target]:
+    """The pickled types of hooks.idl ([transmit_as], [represent_as], [wire_marshal],
+    [user_marshal]), decoded through the test suite's conversion functions."""
+    from tests.constructs.cases import install_hooks
+    from tests.constructs.strategies import HOOK_STRATEGIES
+
+    m = load_idl(CONSTRUCTS / "hooks.idl", CONSTRUCTS / "hooks.acf")
+    install_hooks(m)
+    return [Target(f"hooks.{t}", getattr(m, t + "_Decode"),
+                   _dedupe_small(_encodings(m, t, s(m), examples)))
+            for t, s in sorted(HOOK_STRATEGIES.items())]
+
+
 def wine_bytes(name: str) -> bytes:
     text = (WINE / f"proc.{name}.txt").read_text()
     section = text.split("buffer[0 ..")[1].split("next 8 bytes")[0]
@@ -165,7 +179,8 @@ def proc_targets() -> list[Target]:
 
 
 def all_targets() -> list[Target]:
-    return pac_targets() + drs_targets() + constructs_targets() + proc_targets()
+    return (pac_targets() + drs_targets() + constructs_targets() + hooks_targets()
+            + proc_targets())
 
 
 def seed_pairs() -> list[tuple[Path, Path | None]]:

@@ -2,7 +2,8 @@
 DecodeError, in linear time and memory bounded by the input, whatever the handle style.
 
 Every generated decoder of tests/fuzz/targets.py is exercised: the PAC buffers, the DRS
-reply, every pickled constructs.idl type and the procedure pickles Wine wrote.
+reply, every pickled constructs.idl and hooks.idl type and the procedure pickles Wine
+wrote.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def deep() -> ModuleType:
 
 def test_targets_cover_pac_drs_constructs_and_procedures() -> None:
     kinds = {t.name.split(".")[0] for t in TARGETS}
-    assert kinds == {"pac", "drs", "constructs", "proc"}
+    assert kinds == {"pac", "drs", "constructs", "hooks", "proc"}
     assert all(t.seeds for t in TARGETS)
     for t in TARGETS:  # the seeds are real encodings: they decode, both ways
         for s in t.seeds:
