@@ -113,8 +113,8 @@ def parse_text(grammar: Grammar, pp: Preprocessed, diags: Diagnostics) -> Tree |
             line = text.count("\n", 0, m.start(1)) + 1
             col = m.start(1) - (text.rfind("\n", 0, m.start(1)) + 1) + 1
             diags.error("midl3-unsupported",
-                        f"MIDL 3.0 '{m.group(1)}' declarations are not supported "
-                        "(only classic MIDL 2 IDL)",
+                        f"WinRT '{m.group(1)}' declarations (MIDL 3.0 / MIDLRT) are not "
+                        "supported: midlpy compiles classic DCE/COM IDL",
                         pp.span(line, col, line, col + len(m.group(1))))
             return None
     parser = get_parser(grammar)
