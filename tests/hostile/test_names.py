@@ -124,3 +124,27 @@ def test_generated_text_compiles_after_every_rename(tmp_path: Path) -> None:
     for gen in result.files:
         compile(gen.text, gen.path, "exec")
         assert "MIDLPY_INJECTED = 1" not in gen.text  # cpp_quote text is not emitted
+
+
+def test_an_idl_named_like_a_standard_module_does_not_replace_it(tmp_path: Path) -> None:
+    """load_module registers generated modules in sys.modules: struct.idl used to become
+    sys.modules['struct'], breaking the runtime itself."""
+    import struct as real_struct
+    import sys
+
+    from midlpy.compiler.api import load_module
+    from midlpy.runtime import MesEncodeDynBufferHandleCreate
+
+    (tmp_path / "struct.idl").write_text(
+        "[uuid(12345678-1234-1234-1234-123456789abf), version(1.0)] interface s "
+        "{ typedef struct { long a; } T; }")
+    (tmp_path / "types.idl").write_text(
+        'import "struct.idl";\n[uuid(12345678-1234-1234-1234-123456789ab0), version(1.0)] '
+        "interface r { typedef struct { T t; } U; }")
+    (tmp_path / "types.acf").write_text("[explicit_handle] interface r { typedef [encode, decode] U; }")
+    m = load_module(str(tmp_path / "types.idl"))
+    assert sys.modules["struct"] is real_struct
+    assert m.__name__ == "types_" and sys.modules["types"].__name__ == "types"
+    h = MesEncodeDynBufferHandleCreate()
+    m.U_Encode(h, m.U(t=sys.modules["struct_"].T(a=1)))
+    assert h.buffer[16:20] == b"\x01\0\0\0"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+import sys
 
 # Names the generated module itself defines or imports at top level; an IDL name equal to
 # one of these gets a trailing underscore too.
@@ -60,6 +61,13 @@ def module_name(stem: str) -> str:
     out = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem)
     if not out or out[0].isdigit():
         out = "_" + out
-    if keyword.iskeyword(out):
+    if keyword.iskeyword(out) or out in _TAKEN_MODULES:
         out += "_"
     return out
+
+
+# Generated modules are imported by name (and load_module puts them in sys.modules): an
+# IDL file named struct.idl or types.idl must not replace the standard library module,
+# nor one the compiler itself imports.
+_TAKEN_MODULES = frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names) | {
+    "midlpy", "lark", "jinja2", "click", "markupsafe", "interegular"}
