@@ -12,11 +12,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping, Sequence
 
-from midlpy.compiler import ast
-from midlpy.compiler.parser import parse_text
 from lark.exceptions import VisitError
 
-from midlpy.compiler.preprocess import Preprocessed, Preprocessor, find_file, read_source
+from midlpy.compiler import ast
+from midlpy.compiler.parser import parse_text
+from midlpy.compiler.preprocess import Preprocessed, Preprocessor, find_file
 from midlpy.compiler.transform import AcfTransformer, IdlTransformer
 from midlpy.diagnostics import Diagnostics, SourceCache
 
@@ -225,4 +225,4 @@ def load_text(text: str, path: str = "<string>.idl", *, diags: Diagnostics | Non
 
 
 __all__ = ["Program", "load_program", "load_text", "parse_idl_text", "parse_acf_text",
-           "ACF_ATTRIBUTES", "read_source"]
+           "ACF_ATTRIBUTES"]

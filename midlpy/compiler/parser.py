@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Mapping
 
 from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.exceptions import UnexpectedEOF
 
 from midlpy._resources import resource_dir
 from midlpy.compiler.preprocess import Preprocessed
-from midlpy.diagnostics import Diagnostics, Span
+from midlpy.diagnostics import Diagnostics
 
 Grammar = Literal["midl", "acf"]
 
@@ -215,7 +215,7 @@ class _Recovery:
         return None
 
 
-def _declaration_list(actions: dict[str, object]) -> bool:
+def _declaration_list(actions: Mapping[str, object]) -> bool:
     """A state that expects the next declaration of a body or of the file."""
     return ("RBRACE" in actions and "IDENT" in actions) or "TYPEDEF" in actions \
         or ("INCLUDE" in actions and "LSQB" in actions)
@@ -253,7 +253,3 @@ def _report(parser: Lark, pp: Preprocessed, e: UnexpectedInput, diags: Diagnosti
         diags.error("syntax", msg, pp.span(e.line, e.column, e.line, e.column + 1))
         return
     diags.error("syntax", str(e).splitlines()[0], None)  # pragma: no cover - other lark errors
-
-
-def span_of(pp: Preprocessed, line: int, col: int) -> Span:
-    return pp.span(line, col, line, col)
