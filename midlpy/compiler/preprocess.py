@@ -407,6 +407,10 @@ class Preprocessor:
                 out = self._expand_line(toks, path, lineno)
             except _Abort:
                 continue
+            except RecursionError:
+                self.diags.error("too-deep", "macro arguments nested too deeply to expand",
+                                 Span(path, lineno, 1, lineno, 1))
+                continue
             self._emit(out, report_file, lineno + line_delta, raw)
         for fr in conds:
             self.diags.error("unterminated-conditional", "#if without #endif", fr.span)
@@ -704,12 +708,20 @@ class Preprocessor:
             expanded = self._expand(pre, path, line)
         except _Abort:
             return False
+        except RecursionError:
+            self.diags.error("too-deep", "#if expression nested too deeply",
+                             Span(path, line, col, line, col))
+            return False
         if not expanded:
             self.diags.error("bad-expression", "#if with no expression",
                              Span(path, line, col, line, col))
             return False
         try:
             return ExprEval(expanded).run() != 0
+        except RecursionError:
+            self.diags.error("too-deep", "#if expression nested too deeply",
+                             Span(path, line, col, line, col))
+            return False
         except _EvalError as e:
             c = e.tok.col if e.tok is not None else col
             self.diags.error("bad-expression", e.msg, Span(path, line, c, line, c + 1))
