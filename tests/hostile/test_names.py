@@ -148,3 +148,33 @@ def test_an_idl_named_like_a_standard_module_does_not_replace_it(tmp_path: Path)
     h = MesEncodeDynBufferHandleCreate()
     m.U_Encode(h, m.U(t=sys.modules["struct_"].T(a=1)))
     assert h.buffer[16:20] == b"\x01\0\0\0"
+
+
+def test_types_named_like_another_types_or_procedures_codecs_stay_apart(tmp_path: Path) -> None:
+    """NODE_deferred's reader was also NODE's deferred reader, and Get_out's that of
+    procedure Get's [out] side: whichever came last won, so decoding raised TypeError or
+    AttributeError instead of giving the value."""
+    from midlpy.compiler.api import load_module
+
+    (tmp_path / "col.idl").write_text("""
+[uuid(12345678-1234-1234-1234-123456789ab1), version(1.0), pointer_default(unique)]
+interface col {
+    typedef struct NODE { long v; [unique] struct NODE *next; long *p; } NODE;
+    typedef struct NODE_deferred { long w; long *q; } NODE_deferred;
+    typedef struct Get_out { long a; [unique] long *b; } Get_out;
+    typedef struct { NODE n; NODE_deferred d; Get_out g; } HOLDER;
+    void Get([in] handle_t h, [in] long x, [out] long *y);
+}""")
+    (tmp_path / "col.acf").write_text("""[explicit_handle] interface col {
+    typedef [encode, decode] HOLDER; typedef [encode, decode] Get_out;
+    typedef [encode, decode] NODE; [encode, decode] Get(); }""")
+    m = load_module(str(tmp_path / "col.idl"))
+    values = {"Get_out": m.Get_out_(a=5, b=6),
+              "NODE": m.NODE(v=1, next=m.NODE(v=2, next=None, p=None), p=2),
+              "HOLDER": m.HOLDER(n=m.NODE(v=1, next=None, p=2), d=m.NODE_deferred_(w=3, q=4),
+                                 g=m.Get_out_(a=5, b=6))}
+    for tname, value in values.items():
+        assert roundtrip(m, tname, value) == value
+    h = MesEncodeDynBufferHandleCreate()
+    m.Get(h, 7)
+    assert m.Get(MesDecodeBufferHandleCreate(h.buffer)) == 7

@@ -18,7 +18,8 @@ from typing import Any
 from midlpy.compiler import ast, model
 from midlpy.compiler.sema import acf as acf_pass
 from midlpy.compiler.sema import checks, contexts, layout
-from midlpy.compiler.sema.naming import module_name, module_pyname, param_pyname, pyname
+from midlpy.compiler.sema.naming import (module_name, module_pyname, param_pyname, pyname,
+                                        type_pyname)
 from midlpy.compiler.sema.resolve import HANDLE, Handle, Resolver
 from midlpy.compiler.sema.scope import attr, collect
 from midlpy.diagnostics import Diagnostics
@@ -80,7 +81,7 @@ def _assign_types(res: Resolver, modules: dict[str, model.ModuleModel]) -> None:
     for key, d in _by_value_first(items):
         path = res.def_origin[key].file
         mod = modules.get(path) or next(iter(modules.values()))
-        name = module_pyname(d.name)
+        name = type_pyname(d.name)
         while name in taken.setdefault(path, set()):
             name += "_"
         taken[path].add(name)

@@ -40,6 +40,14 @@ def module_pyname(name: str) -> str:
     return pyname(name)
 
 
+def type_pyname(name: str) -> str:
+    """``module_pyname`` for a type: its codecs are ``_dec_T``/``_dec_T_deferred`` and a
+    procedure P's are ``_dec_P_in``/``_dec_P_out``, so a type named ``X_deferred``,
+    ``P_in`` or ``P_out`` would share a codec name with X or P."""
+    out = module_pyname(name)
+    return out + "_" if re.search(r"_(deferred|in|out)$", out) else out
+
+
 def routine_base(name: str) -> str:
     """The stem of a pickled type's routines (``T_Decode``) and of its top-level codecs
     (``_read_T``): a type named ``_read_X`` would otherwise make ``_read_X_Decode`` the
