@@ -24,6 +24,8 @@ from midlpy.diagnostics import Diagnostics, SourceCache, Span
 # MIDL defines __midl as major * 100 + minor of the compiler version (MIDL 8.01 here).
 MIDL_VERSION_MACRO = "801"
 MAX_INCLUDE_DEPTH = 64
+MAX_INCLUDES = 10_000  # file inclusions per run: unguarded fan-out would be exponential
+MAX_TOTAL_EXPANSION = 4_000_000  # tokens produced by macro expansion per run
 MAX_EXPANSION_TOKENS = 100_000  # guards against exponential macro blow-up
 MAX_JOINED_LINES = 500  # a macro call's arguments may span at most this many lines
 
@@ -201,6 +203,9 @@ class Preprocessor:
         self._once: set[str] = set()
         self._stack: list[str] = []
         self._budget = 0
+        self._total = 0
+        self._includes = 0
+        self._halt = False  # a runaway include or expansion stops the whole run
 
     # ----------------------------------------------------------------- entry points
 
@@ -304,7 +309,7 @@ class Preprocessor:
         report_file = path
         line_delta = 0  # #line adjusts reported line numbers
         k = 0
-        while k < len(lines):
+        while k < len(lines) and not self._halt:
             raw, lineno = lines[k]
             k += 1
             active = not conds or conds[-1].active
@@ -539,6 +544,14 @@ class Preprocessor:
             self.diags.error("include-depth",
                              f"#include nested more than {MAX_INCLUDE_DEPTH} deep "
                              f"(include cycle through '{name}'?)", dspan)
+            self._halt = True
+            return
+        self._includes += 1
+        if self._includes > MAX_INCLUDES:
+            self.diags.error("include-limit",
+                             f"more than {MAX_INCLUDES} #include operations in one run "
+                             "(runaway includes?)", dspan)
+            self._halt = True
             return
         try:
             text = self.reader(found)
@@ -673,6 +686,13 @@ class Preprocessor:
         if out:
             out[0].space = use.space
         self._budget += len(out)
+        self._total += len(out)
+        if self._total > MAX_TOTAL_EXPANSION:
+            self.diags.error("macro-expansion", "macro expansion in this run is too large "
+                             f"(over {MAX_TOTAL_EXPANSION} tokens)",
+                             Span(path, line, use.col, line, use.col + len(use.text)))
+            self._halt = True
+            raise _Abort
         if self._budget > MAX_EXPANSION_TOKENS:
             self.diags.error("macro-expansion", "macro expansion on this line is too large "
                              f"(over {MAX_EXPANSION_TOKENS} tokens)",

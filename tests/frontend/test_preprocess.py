@@ -193,3 +193,14 @@ def test_expansion_bomb_is_bounded() -> None:
 def test_paste_with_empty_arguments() -> None:
     out = lines("#define P(a, b) x a##b y\nP(, 1) P(2, ) P(,)\n")
     assert [t for t in " ".join(out).split()] == ["x", "1", "y", "x", "2", "y", "x", "y"]
+
+
+def test_total_expansion_budget_stops_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from midlpy.compiler import preprocess
+
+    monkeypatch.setattr(preprocess, "MAX_TOTAL_EXPANSION", 1000)
+    body = " ".join(["x"] * 50)
+    out, diags = pp(f"#define M {body}\n" + "M\n" * 30)
+    assert [(d.code, d.message) for d in diags] == [
+        ("macro-expansion", "macro expansion in this run is too large (over 1000 tokens)")]
+    assert len(out.text.splitlines()) == 20  # the 21st line crossed the budget
