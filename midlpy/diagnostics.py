@@ -50,9 +50,9 @@ class Diagnostic:
         line = sources.line(self.span.file, self.span.line)
         if line is None:
             return text
-        line = line.expandtabs(8)
         caret_col = max(1, self.span.col)
-        return f"{text}\n    {line}\n    {' ' * (caret_col - 1)}^"
+        pad = len(line[:caret_col - 1].expandtabs(8))  # columns count a tab as one
+        return f"{text}\n    {line.expandtabs(8)}\n    {' ' * pad}^"
 
 
 class SourceCache:
