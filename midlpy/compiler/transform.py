@@ -422,7 +422,8 @@ class IdlTransformer(_Base):
         return c[0]
 
     def type_spec(self, meta: Meta, c: list[Any]) -> ast.TypeSpec:
-        quals = tuple(str(x) for x in c if isinstance(x, Token))
+        # __w64 and __unaligned mean nothing for NDR: only const/volatile are kept.
+        quals = tuple(str(x) for x in c if isinstance(x, Token) and x in ("const", "volatile"))
         core = next(x for x in c if not isinstance(x, Token))
         if quals:
             return ast.Qualified(quals, core, self.span(meta))

@@ -51,6 +51,9 @@ def test_midl_pragma_warning() -> None:
 
 
 def test_declare_guid() -> None:
+    # The MIDL documentation writes it without a semicolon; one after it is harmless.
+    assert isinstance(one("declare_guid(SID_W, 5144C348-169E-4359-A79D-5482461D9929)"),
+                      ast.DeclareGuid)
     g = one("declare_guid(IID_X, 12345678-1234-ABCD-ef00-0123456789ab);")
     assert isinstance(g, ast.DeclareGuid) and g.name == "IID_X"
     assert g.uuid.text == "12345678-1234-abcd-ef00-0123456789ab"
@@ -162,6 +165,13 @@ def test_const_and_volatile_qualifiers() -> None:
     td = one("typedef const volatile long T;")
     assert isinstance(td.type, ast.Qualified) and td.type.qualifiers == ("const", "volatile")
     assert td.type.type.name == "long"
+
+
+def test_w64_and_unaligned_are_dropped() -> None:
+    td = one("typedef __w64 long LONG_PTR;")
+    assert td.type == ast.BaseType("long", None, Span("t.idl", 1, 15, 1, 19))
+    td = one("typedef __unaligned const long U;")
+    assert td.type.qualifiers == ("const",)
 
 
 def test_struct_with_tag_fields_and_several_declarators() -> None:
