@@ -16,7 +16,7 @@ from typing import Any
 from midlpy.compiler import model
 from midlpy.compiler.codegen.emit import ModuleEmitter, ProcEmitter
 from midlpy.compiler.sema.naming import module_pyname, routine_base
-from midlpy.compiler.model import (FULL, REF, Array, ContextHandle, Convert, EnumRef, Pointer,
+from midlpy.compiler.model import (REF, Array, ContextHandle, Convert, EnumRef, Pointer,
                                    Prim, StructRef, UnionRef, WireType)
 
 GENERATOR = "midlpy"
@@ -137,8 +137,6 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
 
     routines: list[RoutineView] = []
     implicit = next((i.implicit_handle for i in mod.interfaces if i.implicit_handle), None)
-    if implicit and any(p.handle_expr != implicit for p in []):
-        pass
     for p in mod.pickled:
         type_name = _type_name(p.type, p.name)
         base = routine_base(p.name)

@@ -12,6 +12,7 @@ struct (its pointer, or the outermost struct that hoists them), and passed in as
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -1404,7 +1405,6 @@ def _type_tag(t: WireType) -> str:
 
 def _row_size(spec: Inline) -> int:
     fmt, _ = fmt_of(spec.entries)
-    import struct
     return struct.calcsize("<" + fmt)
 
 
@@ -1518,7 +1518,6 @@ class ProcEmitter:
             em._enc_complete(c, t, x, names)
 
     def dec(self, p: model.ProcDef, direction: str = "out") -> str:
-        em = self.em
         xs = self.params(p, direction)
         names = {x.name: f"v_{x.pyname}" for x in p.params}
         lookup = lambda n: names.get(n, n)  # noqa: E731

@@ -15,7 +15,6 @@ from typing import Callable, Iterator
 
 from midlpy.compiler import model
 from midlpy.compiler.model import Array, EnumRef, Pointer, Prim, StructRef, WireType
-from midlpy.compiler.sema.layout import align as align_of
 
 MAX_INLINE_LEAVES = 32
 
@@ -162,6 +161,3 @@ def fmt_of(entries: list[Leaf | int]) -> tuple[str, list[int]]:
             off += e.size
     return "".join(fmt), offsets
 
-
-def member_align(t: WireType) -> int:
-    return align_of(t)

@@ -18,7 +18,7 @@ from typing import Any
 from midlpy.compiler import ast, model
 from midlpy.compiler.sema import acf as acf_pass
 from midlpy.compiler.sema import checks, contexts, layout
-from midlpy.compiler.sema.naming import (module_name, module_pyname, param_pyname, pyname,
+from midlpy.compiler.sema.naming import (module_name, module_pyname, param_pyname,
                                         type_pyname)
 from midlpy.compiler.sema.resolve import HANDLE, Handle, Resolver
 from midlpy.compiler.sema.scope import attr, collect

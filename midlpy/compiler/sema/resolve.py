@@ -24,7 +24,7 @@ from midlpy.compiler import ast, model
 from midlpy.compiler.model import (FULL, REF, UNIQUE, Array, ContextHandle, Convert, Corr,
                                    EnumRef, Pointer, Prim, StructRef, UnionRef, WireType)
 from midlpy.compiler.sema.consteval import ConstError, evaluate
-from midlpy.compiler.sema.scope import Origin, Scope, TagEntry, TypedefEntry, attr
+from midlpy.compiler.sema.scope import Origin, Scope, TagEntry, attr
 from midlpy.diagnostics import Diagnostics, Span
 
 # Names MIDL knows without a declaration; a user typedef of the same name wins.
