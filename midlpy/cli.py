@@ -130,5 +130,75 @@ def compile(idl: str, acf: str | None, include_dirs: tuple[str, ...], defines: t
     _guarded(run)
 
 
+# --------------------------------------------------------------------------- dump / encode
+# The work is in midlpy/dump_cli.py; these only declare the options.
+
+@main.command()
+@click.argument("idl", type=click.Path(dir_okay=False))
+@click.argument("names", nargs=-1, required=True, metavar="TYPE BLOB")
+@_with_common
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Readable text, or the JSON that `encode` reads.")
+@click.option("--validate", is_flag=True,
+              help="Re-encode and compare byte for byte; exit 1 at the first difference.")
+@click.option("--proc", "proc", metavar="NAME",
+              help="BLOB is a procedure pickle of NAME (give no TYPE): print its [out] values.")
+@click.option("--raw", is_flag=True, help="BLOB is a bare NDR stream (no MES headers).")
+@click.option("--big-endian", is_flag=True, help="With --raw: the stream is big-endian.")
+@click.option("--offset", "offset", metavar="N", help="Start N bytes into BLOB (0x... allowed).")
+@click.option("--hex", "as_hex", is_flag=True, help="BLOB holds hex text, not bytes.")
+def dump(idl: str, names: tuple[str, ...], acf: str | None, include_dirs: tuple[str, ...],
+         defines: tuple[str, ...], undefines: tuple[str, ...], fmt: str, validate: bool,
+         proc: str | None, raw: bool, big_endian: bool, offset: str | None,
+         as_hex: bool) -> None:
+    """Decode BLOB (a file, or - for stdin) as pickled TYPE of FILE.idl and print it."""
+    defs = _parse_defines(defines)
+    want = 1 if proc else 2
+    if len(names) != want:
+        raise click.UsageError("give BLOB and --proc NAME" if proc else "give TYPE and BLOB")
+    if proc and (raw or validate):
+        raise click.UsageError("--proc decodes a procedure pickle: no --raw or --validate")
+    if big_endian and not raw:
+        raise click.UsageError("--big-endian is for --raw streams (a pickle says its order)")
+    start = None
+    if offset is not None:
+        from midlpy.dump_cli import parse_offset
+
+        start = parse_offset(offset)
+
+    def run() -> int:
+        from midlpy.dump_cli import run_dump
+
+        return run_dump(idl, None if proc else names[0], names[-1], acf=acf,
+                        include_dirs=include_dirs, defines=defs, undefines=undefines, fmt=fmt,
+                        validate=validate, proc=proc, raw=raw, offset=start, as_hex=as_hex,
+                        big_endian=big_endian)
+
+    _guarded(run)
+
+
+@main.command()
+@click.argument("idl", type=click.Path(dir_okay=False))
+@click.argument("type_name", metavar="TYPE")
+@click.argument("json_file", metavar="JSON")
+@_with_common
+@click.option("-o", "out", required=True, metavar="BLOB", help="Output file (- for stdout).")
+@click.option("--raw", is_flag=True, help="Write a bare NDR stream (no MES headers).")
+@click.option("--hex", "as_hex", is_flag=True, help="Write hex text instead of bytes.")
+def encode(idl: str, type_name: str, json_file: str, acf: str | None,
+           include_dirs: tuple[str, ...], defines: tuple[str, ...], undefines: tuple[str, ...],
+           out: str, raw: bool, as_hex: bool) -> None:
+    """Pickle the TYPE value described by JSON (as `dump --format json` prints it) into BLOB."""
+    defs = _parse_defines(defines)
+
+    def run() -> int:
+        from midlpy.dump_cli import run_encode
+
+        return run_encode(idl, type_name, json_file, out, acf=acf, include_dirs=include_dirs,
+                          defines=defs, undefines=undefines, raw=raw, as_hex=as_hex)
+
+    _guarded(run)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
