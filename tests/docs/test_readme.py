@@ -93,3 +93,12 @@ def test_runnable_block(block: tuple[str, str, str, str | None],
     assert done.returncode == 0, f"{where} failed:\n{done.stdout}\n{done.stderr}"
     if expected is not None:
         assert done.stdout == expected, f"{where}: the output differs from the README"
+
+
+def test_every_mes_name_is_documented() -> None:
+    import midlpy.runtime as runtime
+
+    text = README.read_text(encoding="utf-8")
+    names = [n for n in runtime.__all__ if n.startswith(("Mes", "MES_")) and n != "MesHandle"]
+    names += ["RpcError", "DecodeError", "EncodeError", "RpcSsDontSerializeContext"]
+    assert [n for n in names if f"`{n}" not in text] == []
