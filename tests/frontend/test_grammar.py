@@ -485,7 +485,7 @@ def test_pragmas_merge_without_reordering_included_items(tmp_path) -> None:  # t
 
 def test_tag_keywords_as_names_in_attribute_expressions() -> None:
     td = one("typedef struct { long enum; [size_is(enum)] long *p; [switch_is(union)] U u; } S;")
-    assert td.type.fields[1].attrs[0].args[0] == ast.Name("enum", Span("t.idl", 1, 39, 1, 43))
+    assert td.type.fields[1].attrs[0].args[0] == ast.Name("enum", Span("t.idl", 1, 38, 1, 42))
     assert td.type.fields[2].attrs[0].args[0].id == "union"
     cast = one("const long K = (enum E) 1;").value
     assert isinstance(cast, ast.Cast) and cast.type.tag == "E"
