@@ -9,6 +9,7 @@ escape into the generated Python would raise here, or write the marker file.
 
 from __future__ import annotations
 
+import ast
 import random
 import sys
 import types
@@ -58,6 +59,25 @@ def mutate_text(rng: random.Random, text: bytes) -> bytes:
     return b"\n".join(lines)
 
 
+def defined_twice(text: str) -> list[str]:
+    """Top-level names a generated module binds twice: the later one silently replaces
+    the earlier (two IDL names that map onto one Python name)."""
+    seen: set[str] = set()
+    twice = []
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, ast.Assign):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names = [node.target.id]
+        else:
+            continue
+        twice += [n for n in names if n in seen]
+        seen.update(names)
+    return twice
+
+
 def check_text(text: bytes, tmp: Path, acf: bytes | None = None, name: str = "fuzzed") -> bool:
     """Compile ``text`` (and ``acf``); True when it compiled. Raises only on a defect:
     an exception, an error without a location, or a module that does not import."""
@@ -72,6 +92,9 @@ def check_text(text: bytes, tmp: Path, acf: bytes | None = None, name: str = "fu
         unplaced = [d.render() for d in result.diagnostics if d.span is None]
         assert not unplaced, f"diagnostics without a location: {unplaced}"
         return False
+    for gen in result.files:
+        twice = defined_twice(gen.text)
+        assert not twice, f"{gen.path} defines {twice} more than once"
     for gen in result.files:  # imported modules come first, as load_module does it
         module = types.ModuleType(gen.module_name)
         sys.modules[gen.module_name] = module  # dataclasses look their module up

@@ -15,6 +15,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from midlpy.compiler.api import compile_file
 from midlpy.runtime import (EncodeError, MesDecodeBufferHandleCreate,
@@ -178,3 +180,94 @@ interface col {
     h = MesEncodeDynBufferHandleCreate()
     m.Get(h, 7)
     assert m.Get(MesDecodeBufferHandleCreate(h.buffer)) == 7
+
+
+# -- generated IDL over a hostile vocabulary: whatever the names, one module, no collisions --
+
+VOCABULARY = ["class", "def", "len", "str", "list", "_mes", "_ndr", "_support", "_read_T",
+              "_write_T", "_dec_T", "_enc_T", "_m_x", "_IFACE_fz", "_RPC_fz", "h", "r", "w",
+              "v", "e", "a1", "x1", "t1", "self", "None", "Any", "Callable", "T",
+              "T_deferred", "T_in", "T_out", "P", "P_in", "P_out", "T_Decode", "T_Encode",
+              "T_AlignSize", "T_Free", "_F0", "_T_member", "print", "type", "id", "object",
+              "async", "match", "value", "return_", "_f", "v_a", "_PICKLED", "dataclass",
+              "field", "enum", "Fixed", "isinstance", "range", "bytes", "sl1", "ref1"]
+FZ_FIXED = bytes.fromhex("01100800cccccccc" "1000000000000000"  # n0: f0 5, f1 NULL, *f2 7
+                         "05000000" "00000000" "00000200" "07000000")
+
+
+def _fz_text(n: list[str], f: list[str], e: list[str], p: list[str]) -> tuple[str, str]:
+    idl = f"""[uuid(12345678-1234-1234-1234-123456789ab2), version(1.0), pointer_default(unique)]
+interface fz {{
+    typedef struct {n[0]} {{ long {f[0]}; [unique] struct {n[0]} *{f[1]}; long *{f[2]}; }} {n[0]};
+    typedef struct {n[1]} {{ {n[0]} {f[0]}; long {f[1]}; short {f[2]}[2]; }} {n[1]};
+    typedef [switch_type(long)] union {n[2]} {{ [case(1)] long {f[0]}; [case(2)] {n[1]} {f[1]}; }} {n[2]};
+    typedef struct {n[3]} {{ long {f[0]}; [switch_is({f[0]})] {n[2]} {f[1]}; [size_is({f[0]})] long *{f[2]}; }} {n[3]};
+    typedef enum {{ {e[0]} = 1, {e[1]} = 2 }} {n[4]};
+    const long {e[2]} = 3;
+    void {p[0]}([in] handle_t {p[1]}, [in] long {p[2]}, [in] {n[3]} *{p[3]}, [out] long *{p[4]});
+    long {p[5]}([in] handle_t {p[1]}, [in] {n[4]} {p[2]}, [in, string] wchar_t *{p[3]});
+}}"""
+    acf = (f"[explicit_handle] interface fz {{ typedef [encode, decode] {n[0]}; "
+           f"typedef [encode, decode] {n[3]}; [encode, decode] {p[0]}(); [encode, decode] {p[5]}(); }}")
+    return idl, acf
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(names=st.lists(st.sampled_from(VOCABULARY), min_size=14, max_size=14, unique=True),
+       fields=st.lists(st.sampled_from(VOCABULARY), min_size=3, max_size=3, unique=True))
+def test_any_names_give_one_module_without_collisions(names: list[str], fields: list[str],
+                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+    from midlpy.compiler.sema.naming import routine_base
+    from midlpy.runtime import mes
+    from tests.fuzz.compiler_fuzz import defined_twice
+
+    n, e, p = names[:5], names[5:8], names[8:14]
+    tmp = tmp_path_factory.mktemp("fz")
+    idl, acf = _fz_text(n, fields, e, p)
+    (tmp / "fz.idl").write_text(idl)
+    (tmp / "fz.acf").write_text(acf)
+    result = compile_file(str(tmp / "fz.idl"))
+    if not result.ok:  # an IDL keyword among the names, say: located diagnostics then
+        assert all(d.span is not None for d in result.diagnostics)
+        return
+    (gen,) = result.files
+    assert not defined_twice(gen.text)
+    m = load_idl(tmp / "fz.idl")
+    read, write, _ = m._PICKLED[routine_base(n[0])]
+    value = mes.unpickle_type(FZ_FIXED, read)
+    assert mes.pickle_type(write, value) == FZ_FIXED
+    assert all(hasattr(m, x) for x in m.__all__)
+
+
+def test_duplicate_members_and_parameters_are_located_errors(tmp_path: Path) -> None:
+    """They used to compile: a dataclass keeps one of two fields, and a function with two
+    parameters of one name does not even import."""
+    path = tmp_path / "dups.idl"
+    path.write_text("[uuid(12345678-1234-1234-1234-123456789ab9), version(1.0)] interface x {\n"
+                    "typedef struct { long a; short a; } T;\n"
+                    "typedef [switch_type(long)] union { [case(1)] long a; [case(2)] short a; } U;\n"
+                    "void P([in] handle_t h, [in] long a, [in] long a);\n"
+                    "typedef struct { long def; long def_; [size_is(def_)] long *q; } V; }\n")
+    result = compile_file(str(path))
+    found = sorted((d.code, d.span.line) for d in result.diagnostics if d.span)
+    assert found == [("ambiguous-member", 5), ("duplicate-member", 2), ("duplicate-member", 3),
+                     ("duplicate-parameter", 4)]
+
+
+def test_members_and_enumerators_that_meet_once_sanitised_stay_apart(tmp_path: Path) -> None:
+    from midlpy.compiler.api import load_module
+
+    (tmp_path / "meet.idl").write_text(
+        "[uuid(12345678-1234-1234-1234-123456789ab9), version(1.0)] interface meet {\n"
+        "typedef struct { long def; long def_; [size_is(def)] long *p; } T;\n"
+        "typedef enum { None = 1, _x = 2, _y_ = 3, __z = 4, name = 5, mro = 6 } E;\n"
+        "void Q([in] handle_t h, [in] long def, [in] long def_); }\n")
+    (tmp_path / "meet.acf").write_text(
+        "[explicit_handle, encode, decode] interface meet { typedef [encode, decode] T; }")
+    m = load_module(str(tmp_path / "meet.idl"))
+    assert list(m.E.__members__) == ["None_", "_x", "_y__", "m__z", "name_", "mro_"]
+    v = m.T(def_=2, def__=9, p=[3, 4])
+    assert roundtrip(m, "T", v) == v
+    h = MesEncodeDynBufferHandleCreate()
+    m.Q(h, 1, 2)
+    assert bytes(h.buffer)[56:64] == bytes.fromhex("0100000002000000")

@@ -8,6 +8,7 @@ midlpy's version.
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePath
@@ -233,7 +234,11 @@ def _class_view(d: model.NamedType, ref: Any) -> ClassView:
         members = []
         seen: set[str] = set()
         for name, value in d.members:
-            py = name if name not in ("name", "value", "mro") and not name.startswith("_") else name + "_"
+            py = name + "_" if keyword.iskeyword(name) else name  # None -> None_
+            if py in ("name", "value", "mro") or py[:1] == "_" != py[1:2] and py[-1:] == "_":
+                py += "_"  # the enum machinery's names, and _sunder_ names Enum refuses
+            if py.startswith("__"):
+                py = "m" + py  # a class-private name would not become a member
             if py in seen:
                 continue
             seen.add(py)

@@ -244,7 +244,13 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
                 dout = attr(p.attrs, "out") is not None
                 if not din and not dout:
                     din = True
-                params.append(model.ParamDef(pname, param_pyname(pname, isinstance(t, Handle)),
+                py = param_pyname(pname, isinstance(t, Handle))
+                if any(x.name == pname for x in params):
+                    diags.error("duplicate-parameter",
+                                f"'{op.name}' has two parameters named '{pname}'", p.span)
+                while any(x.pyname == py for x in params):  # def and def_ meet as def_
+                    py += "_"
+                params.append(model.ParamDef(pname, py,
                                              t if t is not None else HANDLE,  # type: ignore[arg-type]
                                              din, dout, p.span, is_handle=isinstance(t, Handle)))
             ret = res.resolve(op.return_type, op.return_ops, (), entry.origin, context="return",

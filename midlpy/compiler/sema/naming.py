@@ -33,9 +33,17 @@ _INTERNAL = re.compile(r"_(dec|enc|read|write|m|IFACE|RPC)_|_F\d+$|_.*_member$"
                        r"|.*_(AlignSize|Encode|Decode|Free)$")
 
 
+# ...nor the locals of the generated functions, which would hide a class of that name
+# inside them: parameters (r, w, v, s, h, value), fixed locals, numbered temporaries (x1,
+# ref2, mc3...) and procedure parameters (v_NAME).
+_LOCALS = frozenset({"_", "_f", "arr", "d", "e", "h", "mc", "n", "ns", "nxt", "p", "pl", "r",
+                     "s", "seen", "sl", "stack", "u", "v", "value", "w", "x", "self"})
+_TEMP = re.compile(r"(a|arm|d|e|i|k|known|mc|n|off|p|pk|raw|ref|s|sl|t|w|x)\d+$|v_")
+
+
 def module_pyname(name: str) -> str:
     """``pyname`` for a name defined at module level: ``len`` -> ``len_``."""
-    if name in _MODULE_TAKEN or _INTERNAL.match(name):
+    if name in _MODULE_TAKEN or name in _LOCALS or _INTERNAL.match(name) or _TEMP.match(name):
         return name + "_"
     return pyname(name)
 

@@ -56,6 +56,20 @@ class Level:
     from_typedef: bool = False
 
 
+def _corrs(t: object) -> list[Corr]:
+    """The correlation expressions of a member's own type (not of named types it uses)."""
+    if isinstance(t, Array):
+        own = [c for c in (t.size, t.max, t.min, t.length, t.first, t.last) if c is not None]
+        return own + _corrs(t.element)
+    if isinstance(t, Pointer):
+        return _corrs(t.target)
+    if isinstance(t, UnionRef):
+        return [t.switch_is] if t.switch_is is not None else []
+    if isinstance(t, Convert):
+        return _corrs(t.wire)
+    return []
+
+
 class Resolver:
     """Builds model definitions on demand; one per program."""
 
@@ -209,6 +223,7 @@ class Resolver:
             self.defs[key] = s
             self.def_origin[key] = origin
             s.fields = self._fields(node.fields or (), origin, name)
+            self._distinct(s.fields, name, set())
             return s
         u = model.UnionDef(name=name, idl_name=name, switch_type=Prim("int32"), arms=[],
                            span=span, encapsulated=node.switch is not None,
@@ -245,6 +260,33 @@ class Resolver:
                 if src is not None and isinstance(src.type, (Prim, EnumRef)):
                     u.union.switch_type = src.type
         return out
+
+    def _distinct(self, fields: list[model.FieldDef], owner: str, taken: set[str]) -> None:
+        """C rejects two members of one name; two that meet only once sanitised (``def``
+        and ``def_``) are both kept, the later one renamed (a dataclass would keep one)."""
+        from midlpy.compiler.codegen.exprs import names_in
+        from midlpy.compiler.sema.naming import pyname
+
+        names: set[str] = set()
+        py = set(taken)
+        for f in fields:
+            if f.name in names:
+                self.diags.error("duplicate-member",
+                                 f"'{owner}' has two members named '{f.name}'", f.span)
+            names.add(f.name)
+            while f.pyname in py:
+                f.pyname += "_"
+            py.add(f.pyname)
+        # correlation expressions reach members by their sanitised names, which for a
+        # renamed member is its neighbour's: refuse rather than read the wrong field
+        renamed = {f.name for f in fields if f.pyname != pyname(f.name)}
+        for f in fields:
+            for corr in _corrs(f.type):
+                for n in sorted(set(names_in(corr.expr)) & renamed):
+                    self.diags.error("ambiguous-member",
+                                     f"member '{n}' of '{owner}' is named like another once "
+                                     "made a Python name; rename it to use it in an expression",
+                                     corr.span)
 
     def _union(self, u: model.UnionDef, node: ast.UnionType, origin: Origin,
                typedef_attrs: ast.Attrs) -> None:
@@ -289,6 +331,8 @@ class Resolver:
                 if fdef is not None and fdef.pyname == u.discriminant:
                     fdef.pyname += "_"
             u.arms.append(model.ArmDef(cases, arm.is_default, fdef, arm.span))
+        self._distinct([a.field for a in u.arms if a.field is not None], u.name,
+                       {u.discriminant} if u.discriminant else set())
         if sum(1 for a in u.arms if a.is_default) > 1:
             self.diags.error("duplicate-default", f"union '{u.name}' has two default arms",
                              node.span)
