@@ -173,13 +173,18 @@ def main(argv: list[str] | None = None) -> int:
     tracemalloc.stop()
     total = sum(s.inputs for s in results)
     bad = [s for s in results if s.unexpected]
-    slow = max(results, key=lambda s: s.slowest)
-    peak = max(results, key=lambda s: s.peak)
     print(f"\n{len(results)} targets, {total} inputs in {time.monotonic() - t0:.0f} s, "
           f"{sum(len(s.unexpected) for s in bad)} unexpected exceptions")
-    print(f"slowest input: {slow.slowest * 1000:.1f} ms ({slow.name}, {slow.slowest_len} bytes)")
-    print(f"peak memory for one input: {peak.peak / 1024:.1f} KiB "
-          f"({peak.name}, {peak.peak_len} bytes in)")
+    for kind, group in (("decoder", [s for s in results if s.name != "compiler"]),
+                        ("compiler", [s for s in results if s.name == "compiler"])):
+        if not group:
+            continue
+        slow = max(group, key=lambda s: s.slowest)
+        peak = max(group, key=lambda s: s.peak)
+        mean = sum(s.total for s in group) / max(sum(s.inputs for s in group), 1)
+        print(f"{kind}: slowest input {slow.slowest * 1000:.1f} ms ({slow.name}, "
+              f"{slow.slowest_len} bytes; mean {mean * 1000:.2f} ms), peak memory for one "
+              f"input {peak.peak / 1024:.1f} KiB ({peak.name}, {peak.peak_len} bytes in)")
     for s in bad:
         for report in s.unexpected:
             print(f"\n--- {s.name}\n{report}")
