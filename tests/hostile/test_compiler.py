@@ -60,7 +60,7 @@ PATHOLOGICAL: dict[str, str | bytes] = {
     "uuid_injection": 'cpp_quote("x")\n[uuid(12345678-1234-1234-1234-1234567\\"89abc), '
                       'helpstring("\\"\\n")] interface x {}',
     "many_members": "interface x { typedef struct { "
-    + "".join(f"long a{i}; " for i in range(5000)) + "} T; }",
+    + "".join(f"long a{i}; " for i in range(2000)) + "} T; }",
 }
 
 
