@@ -136,3 +136,26 @@ def test_truncated_idl_gives_diagnostics_or_compiles(pair: tuple[bytes, bytes | 
 @given(blob=st.binary(max_size=512))
 def test_binary_files_give_diagnostics(blob: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
     check_text(blob, tmp_path_factory.mktemp("b"))
+
+
+@pytest.mark.parametrize("version", ["1e5", "1.5e3", "0x10", "99999999.0", "1.70000"])
+def test_regression_a_bad_interface_version_is_a_located_error(version: str, tmp_path: Path) -> None:
+    """version(1e5) raised ValueError out of the compiler; version(99999999.0) compiled
+    into a module whose every procedure pickle failed (the header holds unsigned shorts)."""
+    path = tmp_path / "v.idl"
+    path.write_text(f"[uuid(12345678-1234-1234-1234-123456789ab9), version({version})] "
+                    "interface v { void P([in] handle_t h, [in] long a); }")
+    (tmp_path / "v.acf").write_text("[explicit_handle, encode, decode] interface v {}")
+    result = compile_file(str(path))
+    assert [(d.code, d.span.col) for d in result.diagnostics if d.span] == [("bad-version", 46)]
+
+
+def test_regression_a_procedure_defined_twice_is_a_located_error(tmp_path: Path) -> None:
+    """Found by make fuzz (a duplicated line): both compiled, and the module defined
+    every codec of the procedure twice."""
+    path = tmp_path / "dp.idl"
+    path.write_text("[uuid(12345678-1234-1234-1234-123456789ab9), version(1.0)] interface dp {\n"
+                    "long Get([in] handle_t h, [in] long a);\nlong Get([in] handle_t h, [in] long b); }")
+    (tmp_path / "dp.acf").write_text("[explicit_handle, encode, decode] interface dp {}")
+    result = compile_file(str(path))
+    assert [(d.code, d.span.line) for d in result.diagnostics if d.span] == [("redefinition", 3)]

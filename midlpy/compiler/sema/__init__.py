@@ -222,7 +222,11 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
         if v and v.args and isinstance(v.args[0], (ast.Num, ast.FloatNum)):
             text = v.args[0].text
             major, _, minor = text.partition(".")
-            version = (int(major or 0), int(minor or 0))
+            if (major + minor).isdigit() and int(major or 0) <= 0xFFFF and int(minor or 0) <= 0xFFFF:
+                version = (int(major or 0), int(minor or 0))
+            else:  # the pickle header holds each as an unsigned short
+                diags.error("bad-version", f"version({text}) is not MAJOR.MINOR with each "
+                            "in 0..65535", v.span)
         idef = model.InterfaceDef(iface.name, uid, version, [], iface.span,
                                   implicit_handle=acf.implicit_handle(),
                                   explicit_handle=attr(acf.interface_attrs, "explicit_handle")
@@ -232,6 +236,8 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
             if entry.interface is not iface:
                 continue
             op = entry.node
+            if any(p.name == op.name for i in [*root.interfaces, idef] for p in i.procs):
+                diags.error("redefinition", f"procedure '{op.name}' is already defined", op.span)
             params = []
             for i, p in enumerate(op.params):
                 pname = p.declarator.name or f"arg{i}"
