@@ -271,3 +271,17 @@ def test_members_and_enumerators_that_meet_once_sanitised_stay_apart(tmp_path: P
     h = MesEncodeDynBufferHandleCreate()
     m.Q(h, 1, 2)
     assert bytes(h.buffer)[56:64] == bytes.fromhex("0100000002000000")
+
+
+@pytest.mark.parametrize("stem", ['e"""+print("INJECTED")+"""', 'n\nimport builtins\n"""x', "q'\\"])
+def test_a_hostile_file_name_stays_in_its_comment_and_docstring(stem: str, tmp_path: Path) -> None:
+    """The IDL file's name went into the module's header comment and docstring as is:
+    quotes closed the docstring, a newline left the comment."""
+    from midlpy.compiler.api import load_module
+
+    path = tmp_path / f"{stem}.idl"
+    path.write_text("[uuid(12345678-1234-1234-1234-123456789ab9), version(1.0)] interface e "
+                    "{ typedef struct { long a; } T; }")
+    m = load_module(str(path))
+    assert m.__doc__ == f"Types and NDR codecs generated from {stem}.idl."
+    assert not hasattr(builtins, "INJECTED")
