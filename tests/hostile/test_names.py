@@ -155,7 +155,7 @@ def test_an_idl_named_like_a_standard_module_does_not_replace_it(tmp_path: Path)
 def test_types_named_like_another_types_or_procedures_codecs_stay_apart(tmp_path: Path) -> None:
     """NODE_deferred's reader was also NODE's deferred reader, and Get_out's that of
     procedure Get's [out] side: whichever came last won, so decoding raised TypeError or
-    AttributeError instead of giving the value."""
+    AttributeError instead of giving the value. W_to_xmit is W's conversion hook."""
     from midlpy.compiler.api import load_module
 
     (tmp_path / "col.idl").write_text("""
@@ -164,6 +164,8 @@ interface col {
     typedef struct NODE { long v; [unique] struct NODE *next; long *p; } NODE;
     typedef struct NODE_deferred { long w; long *q; } NODE_deferred;
     typedef struct Get_out { long a; [unique] long *b; } Get_out;
+    typedef struct { long a; } W_to_xmit;
+    typedef [transmit_as(W_to_xmit)] long W;
     typedef struct { NODE n; NODE_deferred d; Get_out g; } HOLDER;
     void Get([in] handle_t h, [in] long x, [out] long *y);
 }""")
@@ -177,6 +179,7 @@ interface col {
                                  g=m.Get_out_(a=5, b=6))}
     for tname, value in values.items():
         assert roundtrip(m, tname, value) == value
+    assert m.W_to_xmit is not m.W_to_xmit_ and m.W_to_xmit_(a=1).a == 1
     h = MesEncodeDynBufferHandleCreate()
     m.Get(h, 7)
     assert m.Get(MesDecodeBufferHandleCreate(h.buffer)) == 7

@@ -53,7 +53,9 @@ def type_pyname(name: str) -> str:
     procedure P's are ``_dec_P_in``/``_dec_P_out``, so a type named ``X_deferred``,
     ``P_in`` or ``P_out`` would share a codec name with X or P."""
     out = module_pyname(name)
-    return out + "_" if re.search(r"_(deferred|in|out)$", out) else out
+    # (and conversion hooks are T_to_xmit, T_from_wire, T_to_local...)
+    hooks = r"|(to|from)_(xmit|wire|local)"
+    return out + "_" if re.search(rf"_(deferred|in|out{hooks})$", out) else out
 
 
 def routine_base(name: str) -> str:
