@@ -166,6 +166,7 @@ interface col {
     typedef struct Get_out { long a; [unique] long *b; } Get_out;
     typedef struct { long a; } W_to_xmit;
     typedef [transmit_as(W_to_xmit)] long W;
+    typedef struct { W w; } WH;
     typedef struct { NODE n; NODE_deferred d; Get_out g; } HOLDER;
     void Get([in] handle_t h, [in] long x, [out] long *y);
 }""")
