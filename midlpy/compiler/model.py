@@ -107,6 +107,7 @@ class Array:
     last: Corr | None = None
     string: bool = False
     range: tuple[int, int] | None = None  # [range] on the conformance
+    unsized_at: Span | None = None  # conformant with nothing giving its size (not marshallable)
 
     @property
     def conformant(self) -> bool:
@@ -157,7 +158,16 @@ class Convert:
     from_wire: str
 
 
-WireType = Union[Prim, EnumRef, Array, Pointer, StructRef, UnionRef, ContextHandle, Convert]
+@dataclass(eq=False)
+class Opaque:
+    """A type midlpy can name but not marshal (a DCOM interface pointer): fine in types
+    nothing marshals, an error where something does."""
+
+    name: str
+    reason: str
+
+
+WireType = Union[Prim, EnumRef, Array, Pointer, StructRef, UnionRef, ContextHandle, Convert, Opaque]
 
 # --------------------------------------------------------------------------- constructed
 
@@ -185,6 +195,7 @@ class StructDef:
     conformant: bool = False  # ends in a conformant array (possibly nested)
     has_deferred: bool = False  # embedded pointers (directly or in members)
     fixed_size: int | None = None  # wire size when it never varies
+    unmarshallable: str | None = None  # why no codec can exist (set by sema.checks)
 
 
 @dataclass(eq=False)
@@ -211,6 +222,7 @@ class UnionDef:
     module: "ModuleModel | None" = None
     align: int = 1
     has_deferred: bool = False
+    unmarshallable: str | None = None  # why no codec can exist (set by sema.checks)
 
 
 # --------------------------------------------------------------------------- top level
@@ -265,6 +277,7 @@ class InterfaceDef:
     implicit_handle: str | None = None
     explicit_handle: bool = False
     pickling_only: bool = True
+    object: bool = False  # [object]: a DCOM interface, no stubs
     strict_context_handle: bool = False  # ACF [strict_context_handle]
     type_strict_context_handle: bool = False  # ACF [type_strict_context_handle]
 

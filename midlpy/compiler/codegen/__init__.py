@@ -129,6 +129,8 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
     codecs: list[str] = []
     for d in mod.types:
         classes.append(_class_view(d, ref))
+        if getattr(d, "unmarshallable", None):
+            continue  # nothing marshals it (sema checked); it stays a plain dataclass
         if isinstance(d, model.StructDef):
             codecs.append(em.dec_struct(d))
             codecs.append(em.enc_struct(d))

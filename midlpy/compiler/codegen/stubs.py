@@ -25,7 +25,7 @@ def render(mod: model.ModuleModel, em: Any, pe: Any) -> list[str]:
     taken = {getattr(d, "name", "") for d in mod.types} | {c.pyname for c in mod.consts}
     for iface in mod.interfaces:
         procs = [p for p in iface.procs if not (p.encode or p.decode)]
-        if iface.pickling_only or not procs:
+        if iface.pickling_only or iface.object or not procs:
             continue
         for p in procs:
             blocks += [pe.enc(p, "in"), pe.dec(p, "in"), pe.enc(p, "out"), pe.dec(p, "out")]

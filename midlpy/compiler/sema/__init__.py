@@ -269,6 +269,7 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
                 explicit_handle=idef.explicit_handle or attr(oattrs, "explicit_handle") is not None))
             opnum += 1
         idef.pickling_only = all(p.encode or p.decode for p in idef.procs)
+        idef.object = attr(iface.attrs, "object") is not None or attr(iface.attrs, "local") is not None
         _check_pickled_procs(idef, iface, acf, diags)
         root.interfaces.append(idef)
 

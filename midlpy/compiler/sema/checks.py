@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from midlpy.compiler import ast, model
 from midlpy.compiler.model import Array, Corr, Pointer, Prim, EnumRef, UnionRef, WireType
-from midlpy.diagnostics import Diagnostics
+from midlpy.diagnostics import Diagnostics, Span
 
 _ATTR_OF = {"size": "size_is", "max": "max_is", "min": "min_is", "length": "length_is",
             "first": "first_is", "last": "last_is"}
@@ -18,7 +18,133 @@ def run(defs: list[model.NamedType], root: model.ModuleModel, diags: Diagnostics
             for f in d.fields:
                 for attr_name, corr in _correlations(f.type):
                     _check_corr(attr_name, corr, fields, d.name, diags)
-                _check_union_use(f, diags)
+    _marshallability(defs, root, diags)
+
+
+# ------------------------------------------------------------------ what can be marshalled
+#
+# MIDL accepts types that cannot travel (a union with no discriminant, an interface
+# pointer) as long as nothing marshals them. midlpy does the same: such a definition
+# gets no codec, and it is an error only where a pickled type, a pickled procedure or
+# an RPC stub reaches it.
+
+Problem = tuple[str, str, Span]  # (code, message, where)
+
+
+def _direct_problems(d: model.NamedType) -> list[Problem]:
+    out: list[Problem] = []
+    members = (d.fields if isinstance(d, model.StructDef) else
+               [a.field for a in d.arms if a.field] if isinstance(d, model.UnionDef) else [])
+    for f in members:
+        arr = _unsized_in(f.type)
+        if arr is not None and arr.unsized_at is not None:
+            out.append(("missing-size-is", f"conformant array '{d.name}.{f.name}' needs "
+                        "[size_is] or [max_is]", arr.unsized_at))
+        op = _opaque_in(f.type)
+        if op is not None:
+            out.append(("cannot-marshal", f"field '{f.name}' of '{d.name}' is {op.reason}",
+                        f.span))
+        t = f.type.target if isinstance(f.type, Pointer) else f.type
+        if (isinstance(d, model.StructDef) and isinstance(t, UnionRef)
+                and not t.union.encapsulated and t.switch_is is None):
+            out.append(("missing-switch-is",
+                        f"field '{f.name}' holds the non-encapsulated union '{t.union.name}' "
+                        "but has no [switch_is]", f.span))
+    return out
+
+
+def _unsized_in(t: WireType) -> Array | None:
+    if isinstance(t, Array):
+        return t if t.unsized_at is not None else _unsized_in(t.element)
+    if isinstance(t, Pointer):
+        return _unsized_in(t.target)
+    return None
+
+
+def _opaque_in(t: WireType) -> model.Opaque | None:
+    if isinstance(t, model.Opaque):
+        return t
+    if isinstance(t, Pointer):
+        return _opaque_in(t.target)
+    if isinstance(t, Array):
+        return _opaque_in(t.element)
+    if isinstance(t, model.Convert):
+        return _opaque_in(t.wire)
+    return None
+
+
+def _referenced(t: WireType) -> list[model.NamedType]:
+    if isinstance(t, model.StructRef):
+        return [t.struct]
+    if isinstance(t, UnionRef):
+        return [t.union]
+    if isinstance(t, Pointer):
+        return _referenced(t.target)
+    if isinstance(t, Array):
+        return _referenced(t.element)
+    if isinstance(t, model.Convert):
+        return _referenced(t.wire)
+    return []
+
+
+def _members(d: model.NamedType) -> list[model.FieldDef]:
+    if isinstance(d, model.StructDef):
+        return d.fields
+    if isinstance(d, model.UnionDef):
+        return [a.field for a in d.arms if a.field]
+    return []
+
+
+def _marshallability(defs: list[model.NamedType], root: model.ModuleModel,
+                     diags: Diagnostics) -> None:
+    problems = {id(d): _direct_problems(d) for d in defs}
+    for d in defs:
+        if problems[id(d)] and isinstance(d, (model.StructDef, model.UnionDef)):
+            d.unmarshallable = problems[id(d)][0][1]
+    changed = True
+    while changed:  # a definition that holds an unmarshallable one is unmarshallable too
+        changed = False
+        for d in defs:
+            if not isinstance(d, (model.StructDef, model.UnionDef)) or d.unmarshallable:
+                continue
+            for f in _members(d):
+                bad = next((x for x in _referenced(f.type)
+                            if getattr(x, "unmarshallable", None)), None)
+                if bad is not None:
+                    d.unmarshallable = f"it holds '{bad.name}' ({bad.unmarshallable})"
+                    changed = True
+                    break
+    reported: set[int] = set()
+
+    def reach(t: WireType, what: str, span: Span) -> None:
+        op = _opaque_in(t)
+        if op is not None:
+            diags.error("cannot-marshal", f"{what} is {op.reason}", span)
+        stack = _referenced(t)
+        seen: set[int] = set()
+        while stack:
+            d = stack.pop()
+            if id(d) in seen:
+                continue
+            seen.add(id(d))
+            if id(d) not in reported:
+                reported.add(id(d))
+                for code, message, where in problems.get(id(d), []):
+                    diags.error(code, message, where)
+            for f in _members(d):
+                stack.extend(_referenced(f.type))
+
+    for p in root.pickled:
+        reach(p.type, f"pickled type '{p.name}'", p.span)
+    for iface in root.interfaces:
+        if iface.object:
+            continue
+        for proc in iface.procs:
+            for x in proc.params:
+                if not x.is_handle:
+                    reach(x.type, f"parameter '{x.name}' of '{proc.name}'", x.span)
+            if proc.returns is not None:
+                reach(proc.returns, f"the return value of '{proc.name}'", proc.span)
 
 
 def _correlations(t: WireType, top: bool = True) -> list[tuple[str, Corr]]:
@@ -71,11 +197,3 @@ def _is_integer(t: WireType) -> bool:
     if isinstance(t, Pointer):
         return _is_integer(t.target)
     return False
-
-
-def _check_union_use(f: model.FieldDef, diags: Diagnostics) -> None:
-    t = f.type.target if isinstance(f.type, Pointer) else f.type
-    if isinstance(t, UnionRef) and not t.union.encapsulated and t.switch_is is None:
-        diags.error("missing-switch-is",
-                    f"field '{f.name}' holds the non-encapsulated union '{t.union.name}' but has "
-                    "no [switch_is]", f.span)

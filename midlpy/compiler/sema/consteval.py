@@ -72,6 +72,11 @@ def evaluate(expr: ast.Expr, names: Mapping[str, Value],
             return ev(e.then) if ev(e.cond) else ev(e.otherwise)
         if isinstance(e, ast.Cast):
             return ev(e.operand)
+        if isinstance(e, ast.SizeofExpr) and isinstance(e.operand, ast.Name) and sizeof:
+            # sizeof(NAME) parses as an expression; NAME is usually a type
+            size = sizeof(ast.TypeName(e.operand.id, e.operand.span), ())
+            if size is not None:
+                return size
         if isinstance(e, ast.SizeofType):
             size = sizeof(e.type, e.ops) if sizeof else None
             if size is None and isinstance(e.type, ast.BaseType) and not e.ops:

@@ -30,7 +30,7 @@ def align(t: WireType) -> int:
         return t.union.align
     if isinstance(t, Convert):
         return align(t.wire)
-    raise TypeError(t)
+    return 4  # Opaque: never marshalled; any alignment keeps the layout total
 
 
 def fixed_size(t: WireType) -> int | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from midlpy.compiler import ast, model
 from midlpy.compiler.model import (FULL, REF, UNIQUE, Array, ContextHandle, Convert, Corr,
@@ -85,6 +85,7 @@ class Resolver:
         self.in_progress: set[str] = set()
         self.names: dict[int, str] = self._choose_names()
         self.const_values: dict[str, model.ConstDef] = {}
+        self.unsized_names: dict[int, str] = {}  # id(Array) -> display name
         self._const_env: dict[str, int | float | str] = {}
         self._consts_evaluating: set[str] = set()
 
@@ -140,9 +141,53 @@ class Resolver:
             nxt = value + 1
         return out
 
+    def sizeof(self, spec: ast.TypeSpec, ops: tuple[ast.DeclOp, ...]) -> int | None:
+        """C's sizeof for the types it is used on in practice (base types and typedefs of
+        them); None when midlpy cannot tell (pointers differ between 32 and 64 bits)."""
+        if ops:
+            return None
+        if isinstance(spec, ast.TypeName) and spec.name in self.scope.typedefs:
+            t = self.typedef_type(spec.name)
+            if isinstance(t, Prim):
+                return t.size
+            if isinstance(t, EnumRef):
+                return 4  # a C enum
+            if isinstance(t, StructRef) and t.struct.fixed_size is not None:
+                return t.struct.fixed_size
+            return None
+        if isinstance(spec, ast.BaseType):
+            p = _base_prim(spec)
+            return p.size if p is not None else None
+        return None
+
+    def _fold(self, args: tuple[ast.AttrArg, ...]) -> tuple[ast.AttrArg, ...]:
+        """Correlation arguments with their ``sizeof`` parts replaced by numbers."""
+        return tuple(self._fold_expr(a) if a is not None and not isinstance(
+            a, (ast.UuidLit, ast.TypeArg, ast.DeclArg)) else a for a in args)
+
+    def _fold_expr(self, e: Any) -> Any:
+        if isinstance(e, ast.SizeofExpr) and isinstance(e.operand, ast.Name):
+            n = self.sizeof(ast.TypeName(e.operand.id, e.span), ())
+            return e if n is None else ast.Num(n, str(n), e.span)
+        if isinstance(e, ast.SizeofType):
+            n = self.sizeof(e.type, e.ops)
+            return e if n is None else ast.Num(n, str(n), e.span)
+        if isinstance(e, ast.Unary):
+            return dataclasses.replace(e, operand=self._fold_expr(e.operand))
+        if isinstance(e, ast.Binary):
+            return dataclasses.replace(e, left=self._fold_expr(e.left),
+                                       right=self._fold_expr(e.right))
+        if isinstance(e, ast.Conditional):
+            return dataclasses.replace(e, cond=self._fold_expr(e.cond),
+                                       then=self._fold_expr(e.then),
+                                       otherwise=self._fold_expr(e.otherwise))
+        if isinstance(e, ast.Cast):
+            return dataclasses.replace(e, operand=self._fold_expr(e.operand))
+        return e
+
     def int_const(self, expr: ast.Expr, what: str) -> int | None:
         try:
-            v = evaluate(expr, self.const_env())
+            v = evaluate(expr, self.const_env(), self.sizeof)
         except ConstError as e:
             self.diags.error("not-constant", f"{what} must be a constant: {e}", e.span)
             return None
@@ -387,12 +432,12 @@ class Resolver:
                 self.diags.error("bad-handle", "handle_t cannot be pointed to here", span)
             return HANDLE
 
-        sizes = _positional(attr(all_attrs, "size_is"))
-        maxes = _positional(attr(all_attrs, "max_is"))
-        mins = _positional(attr(all_attrs, "min_is"))
-        lengths = _positional(attr(all_attrs, "length_is"))
-        firsts = _positional(attr(all_attrs, "first_is"))
-        lasts = _positional(attr(all_attrs, "last_is"))
+        sizes = self._fold(_positional(attr(all_attrs, "size_is")))
+        maxes = self._fold(_positional(attr(all_attrs, "max_is")))
+        mins = self._fold(_positional(attr(all_attrs, "min_is")))
+        lengths = self._fold(_positional(attr(all_attrs, "length_is")))
+        firsts = self._fold(_positional(attr(all_attrs, "first_is")))
+        lasts = self._fold(_positional(attr(all_attrs, "last_is")))
         string_attr = attr(all_attrs, "string")
         string_level = len(levels) - 1
         for lv in levels:
@@ -433,12 +478,12 @@ class Resolver:
                         self.diags.error("bad-array-size", f"array size {fixed} exceeds "
                                          "4294967295, the largest NDR count", lv.op.span)
                         fixed = None
-                elif size is None and mx is None and not is_string:
-                    self.diags.error("missing-size-is",
-                                     f"conformant array '{_display(name)}' needs [size_is] or "
-                                     "[max_is]", lv.op.span)
                 t = Array(t, fixed=fixed, size=size, max=mx, min=mn, length=length,
                           first=first, last=last, string=is_string)
+                if lv.op.size is None and size is None and mx is None and not is_string:
+                    # reported where something marshals it (sema.checks), as MIDL does
+                    t.unsized_at = lv.op.span
+                    self.unsized_names[id(t)] = _display(name)
                 continue
             # pointer level
             if size or mx or is_string or length or first or last:
@@ -559,6 +604,8 @@ class Resolver:
                 return self.typedef_type(n)
             if n == HANDLE_T:
                 return HANDLE
+            if n in self.scope.interface_names:
+                return model.Opaque(n, f"an interface pointer ({n}), which is DCOM's business")
             if n in PREDEFINED and PREDEFINED[n]:
                 return Prim(PREDEFINED[n])  # type: ignore[arg-type]
             if n in ("GUID", "UUID", "IID"):

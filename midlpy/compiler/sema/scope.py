@@ -69,6 +69,8 @@ class Scope:
     bodies: list[TagEntry] = field(default_factory=list)
     enumerators: dict[str, tuple[ast.Enumerator, ast.EnumType, Origin]] = field(default_factory=dict)
     interfaces: list[tuple[ast.Interface, Origin]] = field(default_factory=list)
+    # every interface, dispinterface and coclass name, forward declarations included
+    interface_names: set[str] = field(default_factory=set)
     operations: list[OperationEntry] = field(default_factory=list)
     typedef_order: list[TypedefEntry] = field(default_factory=list)
     cpp_quotes: dict[str, list[str]] = field(default_factory=dict)
@@ -106,8 +108,13 @@ def _collect_items(items: tuple[ast.Item, ...], origin: Origin, scope: Scope,
                 entry = TypedefEntry(d.name, item.attrs, item.type, d, origin, d.span)
                 old = scope.typedefs.get(d.name)
                 if old is not None and not _same_typedef(old, entry):
-                    diags.error("redefinition", f"'{d.name}' is already defined at {old.span}",
-                                d.span)
+                    if old.origin.file != origin.file:
+                        # headers that redeclare a type for C's sake (behind cpp_quote("#if 0"))
+                        diags.warning("redefinition", f"'{d.name}' is already defined at "
+                                      f"{old.span}; keeping that definition", d.span)
+                    else:
+                        diags.error("redefinition",
+                                    f"'{d.name}' is already defined at {old.span}", d.span)
                     continue
                 if old is None:
                     scope.typedefs[d.name] = entry
@@ -123,7 +130,10 @@ def _collect_items(items: tuple[ast.Item, ...], origin: Origin, scope: Scope,
                 continue
             scope.consts[name] = ConstEntry(name, item.type, item.declarator, item.value,
                                             origin, item.span)
+        elif isinstance(item, (ast.DispInterface, ast.CoClass)):
+            scope.interface_names.add(item.name)
         elif isinstance(item, ast.Interface):
+            scope.interface_names.add(item.name)
             if item.body is None:
                 continue
             inner = Origin(origin.file, item, _pointer_default(item) or origin.pointer_default)
@@ -139,8 +149,21 @@ def _collect_items(items: tuple[ast.Item, ...], origin: Origin, scope: Scope,
 
 
 def _same_typedef(a: TypedefEntry, b: TypedefEntry) -> bool:
-    # MIDL accepts the same typedef read twice (through two imports of one header).
-    return a.span == b.span
+    """MIDL accepts a typedef repeated identically (the same header reached twice, or
+    two headers that both declare it)."""
+    return a.span == b.span or (_shape(a.attrs) == _shape(b.attrs)
+                                and _shape(a.type) == _shape(b.type)
+                                and _shape(a.declarator) == _shape(b.declarator))
+
+
+def _shape(node: object) -> object:
+    """An AST node with its spans left out, for comparing two declarations."""
+    if isinstance(node, tuple):
+        return tuple(_shape(x) for x in node)
+    fields = getattr(node, "__dataclass_fields__", None)
+    if fields is None:
+        return node
+    return (type(node).__name__,) + tuple(_shape(getattr(node, f)) for f in fields if f != "span")
 
 
 def _collect_type_bodies(spec: ast.TypeSpec, origin: Origin, scope: Scope,
