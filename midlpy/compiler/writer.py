@@ -13,8 +13,11 @@ from typing import Iterable, Protocol
 
 
 class _File(Protocol):
-    path: str
-    text: str
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 def stale_files(outdir: str | os.PathLike[str], files: Iterable[_File]) -> list[str]:
