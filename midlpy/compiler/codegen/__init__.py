@@ -161,24 +161,24 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
             continue
         const = f"_IFACE_{iface.name}"
         ifaces.append(IfaceView(const, iface.name, str(iface.uuid), *iface.version))
-        for p in pickled:
-            hparam = next((x.pyname for x in p.params if x.is_handle), None)
-            if hparam is None and p.explicit_handle:
+        for proc in pickled:
+            hparam = next((x.pyname for x in proc.params if x.is_handle), None)
+            if hparam is None and proc.explicit_handle:
                 hparam = "h"
-            ins = [x.pyname for x in p.params if x.direction_in and not x.is_handle]
-            outs = [x.name for x in p.params if x.direction_out and not x.is_handle]
-            if p.returns is not None:
+            ins = [x.pyname for x in proc.params if x.direction_in and not x.is_handle]
+            outs = [x.name for x in proc.params if x.direction_out and not x.is_handle]
+            if proc.returns is not None:
                 outs.append("the return value")
-            if p.encode:
-                codecs.append(pe.enc(p, "in"))
-            if p.decode:
-                codecs.append(pe.dec(p, "out"))
-            doc = (f"Procedure {p.name} (number {p.opnum} of {iface.name}): encoding pickles "
+            if proc.encode:
+                codecs.append(pe.enc(proc, "in"))
+            if proc.decode:
+                codecs.append(pe.dec(proc, "out"))
+            doc = (f"Procedure {proc.name} (number {proc.opnum} of {iface.name}): encoding pickles "
                    f"[in] {', '.join(ins) or 'nothing'}; decoding returns "
                    f"{', '.join(outs) or 'None'}.")
-            procs.append(ProcView(p.name, p.opnum, const, ins, hparam,
+            procs.append(ProcView(proc.name, proc.opnum, const, ins, hparam,
                                   hparam or iface.implicit_handle or "None",
-                                  p.encode, p.decode, doc, module_pyname(p.name)))
+                                  proc.encode, proc.decode, doc, module_pyname(proc.name)))
 
     from midlpy.compiler.codegen import stubs
 

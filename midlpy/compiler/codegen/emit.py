@@ -210,7 +210,10 @@ class ModuleEmitter:
     def _dec_post_checks(self, c: Code, s: model.StructDef, exprs: list[str]) -> None:
         """Checks that need every field: in-place arrays against their correlations."""
         names = {f.name: e for f, e in zip(s.fields, exprs)}
-        lookup = lambda n: names.get(n, n)  # noqa: E731
+
+        def lookup(n: str) -> str:
+            return names.get(n, n)
+
         for f, e in zip(s.fields, exprs):
             t = f.type
             if isinstance(t, Array) and not t.string and (t.conformant or t.varying):
@@ -259,11 +262,11 @@ class ModuleEmitter:
     def _dec_array_inplace(self, c: Code, a: Array, var: str, mc: str | None) -> None:
         """An array inside a struct: fixed, varying (offset/actual here) or conformant
         (max count hoisted: ``mc``)."""
-        bound = mc if a.conformant else str(a.fixed)
         if a.conformant and mc is None:
             c("raise r.error(1783, 'conformant array without its hoisted count')")
             c(f"{var} = None")
             return
+        bound = mc if mc is not None and a.conformant else str(a.fixed)
         if a.string:
             fn = "varying_string_w" if _is_wide(a.element) else "varying_string_c"
             c(f"{var} = r.{fn}({bound})")
@@ -771,10 +774,13 @@ class ModuleEmitter:
         c(f"return {self.cls(u)}({d}, {f.pyname}={var})")
 
     def _dec_union_deferred(self, u: model.UnionDef) -> str:
+        def handlers(c: Code) -> None:
+            c("except _DecodeError as e:")
+            c("    raise e.push(_f)")
+
         return self._union_deferred(
             u, f"def {self.ref(u, '_dec')}_deferred(r: _ndr.NdrReader, v: {self.cls(u)}) -> None:",
-            self._dec_deferred_item, lambda c: (c("except _DecodeError as e:"),
-                                                c("    raise e.push(_f)")))
+            self._dec_deferred_item, handlers)
 
     def _union_deferred(self, u: model.UnionDef, header: str,
                         item: Callable[[Code, Deferred], None],
@@ -1010,10 +1016,10 @@ class ModuleEmitter:
             c(f"{base} = len(w.buf)")
             c(f"w.buf += b''.join([{pk}({', '.join(spec.split(e))}) for {e} in {acc}])")
             s = c.tmp("s")
-            k = c.tmp("k")
+            row = c.tmp("k")
             stride = _row_size(spec)
-            slots = ", ".join(f"{k} + {offsets[i]}" for i, _ in spec.pointers)
-            c(f"{s} = [({slots},) for {k} in range({base}, len(w.buf), {stride})]")
+            slots = ", ".join(f"{row} + {offsets[i]}" for i, _ in spec.pointers)
+            c(f"{s} = [({slots},) for {row} in range({base}, len(w.buf), {stride})]")
             return s
         s = c.tmp("s")
         i, e = c.tmp("i"), c.tmp("e")
@@ -1170,8 +1176,9 @@ class ModuleEmitter:
             self._enc_simple_conformant(c, t.struct, x)
         elif isinstance(t, StructRef):
             st = t.struct
-            if st.conformant:
-                path, arr = layout.conformant_array(st)
+            found = layout.conformant_array(st) if st.conformant else None
+            if found is not None:
+                path, arr = found
                 owner = x + "".join(f".{f.pyname}" for f in path[:-1])
                 size, _, _ = self.sizes(arr, _sibling_names(owner))
                 if size is None:  # a conformant [string] without size_is
@@ -1252,7 +1259,7 @@ class ModuleEmitter:
             self._check_count(c, x, wide, ln, "length_is")
             c(f"w.variance({first}, {ln})")
         elif a.conformant:
-            self._check_count(c, x, wide, size, "size_is")
+            self._check_count(c, x, wide, size or n, "size_is")
         else:
             self._check_count(c, x, wide, str(a.fixed), "the array size")
         slots = self._enc_elements(c, a.element, x, after_count=a.conformant and not a.varying)
@@ -1473,7 +1480,10 @@ class ProcEmitter:
         if direction == "out" and p.returns is not None:
             args.append("return_")
         names = {x.name: f"v_{x.pyname}" for x in p.params}
-        lookup = lambda n: names.get(n, n)  # noqa: E731
+
+        def lookup(n: str) -> str:
+            return names.get(n, n)
+
         c = Code()
         c(f"def _enc_{p.name}_{direction}(w: _ndr.NdrWriter{''.join(', ' + a + ': Any' for a in args)}) -> None:")
         c.indent()
@@ -1520,7 +1530,10 @@ class ProcEmitter:
     def dec(self, p: model.ProcDef, direction: str = "out") -> str:
         xs = self.params(p, direction)
         names = {x.name: f"v_{x.pyname}" for x in p.params}
-        lookup = lambda n: names.get(n, n)  # noqa: E731
+
+        def lookup(n: str) -> str:
+            return names.get(n, n)
+
         c = Code()
         c(f"def _dec_{p.name}_{direction}(r: _ndr.NdrReader) -> Any:")
         c.indent()

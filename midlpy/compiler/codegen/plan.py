@@ -110,10 +110,11 @@ def inline(t: WireType, cls: Callable[[model.NamedType], str], enum_conv: Callab
             spec.names += [f"{fname}[{i}]{x}" for x in sub.names]
             spec.entries += sub.entries
             spec.checks += [(i * width + k, c) for k, c in sub.checks]
-            spec.pointers += [(i * width + k, PointerSlot([i] + p.path, p.pointer, p.field))
+            spec.pointers += [(i * width + k, PointerSlot([i, *p.path], p.pointer, p.field))
                               for k, p in sub.pointers]
-        spec.build = lambda names: "[" + ", ".join(sub.build(names) for _ in range(n)) + "]"
-        spec.split = lambda e: [x for i in range(n) for x in sub.split(f"{e}[{i}]")]
+        elem = sub
+        spec.build = lambda names: "[" + ", ".join(elem.build(names) for _ in range(n)) + "]"
+        spec.split = lambda e: [x for i in range(n) for x in elem.split(f"{e}[{i}]")]
         return spec
     if isinstance(t, StructRef):
         s = t.struct
@@ -132,7 +133,7 @@ def inline(t: WireType, cls: Callable[[model.NamedType], str], enum_conv: Callab
             spec.names += [f"{fname}.{x}" if fname else f".{x}" for x in sub.names]
             spec.entries += sub.entries
             spec.checks += [(base + k, c) for k, c in sub.checks]
-            spec.pointers += [(base + k, PointerSlot([f.pyname] + p.path, p.pointer, p.field))
+            spec.pointers += [(base + k, PointerSlot([f.pyname, *p.path], p.pointer, p.field))
                               for k, p in sub.pointers]
             base += width
         if len(spec.leaves) > MAX_INLINE_LEAVES:

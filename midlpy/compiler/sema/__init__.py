@@ -238,7 +238,7 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
             op = entry.node
             if any(p.name == op.name for i in [*root.interfaces, idef] for p in i.procs):
                 diags.error("redefinition", f"procedure '{op.name}' is already defined", op.span)
-            params = []
+            params: list[model.ParamDef] = []
             for i, p in enumerate(op.params):
                 pname = p.declarator.name or f"arg{i}"
                 t = res.resolve(p.type, p.declarator.ops, p.attrs + acf.params.get((op.name, pname), ()),

@@ -109,7 +109,8 @@ def _marshallability(defs: list[model.NamedType], root: model.ModuleModel,
                 continue
             for f in _members(d):
                 bad = next((x for x in _referenced(f.type)
-                            if getattr(x, "unmarshallable", None)), None)
+                            if isinstance(x, (model.StructDef, model.UnionDef))
+                            and x.unmarshallable), None)
                 if bad is not None:
                     d.unmarshallable = f"it holds '{bad.name}' ({bad.unmarshallable})"
                     changed = True

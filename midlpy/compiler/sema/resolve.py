@@ -296,9 +296,9 @@ class Resolver:
             out.append(model.FieldDef(fname, pyname(fname), t, f.span,
                                       ignore=attr(f.attrs, "ignore") is not None))
         # MIDL: a union without [switch_type] switches on the type of its switch_is field
-        by_name = {f.name: f for f in out}
-        for f in out:
-            u = f.type.target if isinstance(f.type, Pointer) else f.type
+        by_name = {fd.name: fd for fd in out}
+        for fd in out:
+            u = fd.type.target if isinstance(fd.type, Pointer) else fd.type
             if (isinstance(u, UnionRef) and not u.union.encapsulated and u.switch_is
                     and not u.union.switch_given and isinstance(u.switch_is.expr, ast.Name)):
                 src = by_name.get(u.switch_is.expr.id)
