@@ -236,7 +236,7 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
             if entry.interface is not iface:
                 continue
             op = entry.node
-            if any(p.name == op.name for i in [*root.interfaces, idef] for p in i.procs):
+            if any(p.name == op.name for p in idef.procs):  # names are per interface
                 diags.error("redefinition", f"procedure '{op.name}' is already defined", op.span)
             params: list[model.ParamDef] = []
             for i, p in enumerate(op.params):
@@ -271,6 +271,13 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
         idef.pickling_only = all(p.encode or p.decode for p in idef.procs)
         idef.object = attr(iface.attrs, "object") is not None or attr(iface.attrs, "local") is not None
         _check_pickled_procs(idef, iface, acf, diags)
+        for proc in idef.procs:
+            if (proc.encode or proc.decode) and any(
+                    q.name == proc.name and (q.encode or q.decode)
+                    for other in root.interfaces for q in other.procs):
+                diags.error("redefinition", f"pickled procedure '{proc.name}' is also pickled "
+                            "by another interface of this file; both would be the module's "
+                            f"'{proc.name}'", proc.span)
         root.interfaces.append(idef)
 
 

@@ -235,6 +235,16 @@ class Resolver:
             return self.typedef_cache[name]
         entry = self.scope.typedefs[name]
         if name in self.in_progress:
+            # A struct reaching itself through a pointer (TYPEDESC -> ARRAYDESC -> TYPEDESC)
+            # meets its own typedef again while its body is being read: that body exists.
+            body = None if entry.declarator.ops else self._body_of(entry.type)
+            d = self.defs.get(id(body)) if body is not None else None
+            if isinstance(d, model.StructDef):
+                return StructRef(d)
+            if isinstance(d, model.UnionDef):
+                return UnionRef(d)
+            if isinstance(d, model.EnumDef):
+                return EnumRef(d)
             self.diags.error("recursive-typedef", f"typedef '{name}' refers to itself",
                              entry.span)
             return None
@@ -278,12 +288,13 @@ class Resolver:
         self._union(u, node, origin, typedef_attrs)
         return u
 
-    def _fields(self, fields: Iterable[ast.Field], origin: Origin, owner: str) -> list[model.FieldDef]:
+    def _fields(self, fields: Iterable[ast.Field], origin: Origin, owner: str,
+                start: int = 0) -> list[model.FieldDef]:
         from midlpy.compiler.sema.naming import pyname
 
         out: list[model.FieldDef] = []
-        for f in fields:
-            fname = f.declarator.name or f"_unnamed{len(out)}"
+        for index, f in enumerate(fields, start):
+            fname = f.declarator.name or f"_unnamed{index}"
             t = self.resolve(f.type, f.declarator.ops, f.attrs, origin, context="field",
                              name=f"{owner}_{fname}", span=f.span)
             if t is None:
@@ -371,7 +382,7 @@ class Resolver:
                 cases.append(v)
             fdef = None
             if arm.field is not None:
-                fl = self._fields([arm.field], origin, u.name)
+                fl = self._fields([arm.field], origin, u.name, start=len(u.arms))
                 fdef = fl[0] if fl else None
                 if fdef is not None and fdef.pyname == u.discriminant:
                     fdef.pyname += "_"
