@@ -236,7 +236,8 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
             if entry.interface is not iface:
                 continue
             op = entry.node
-            if any(p.name == op.name for p in idef.procs):  # names are per interface
+            if not _is_object(iface) and any(p.name == op.name for p in idef.procs):
+                # names are per interface; COM's [propget]/[propput] pairs share theirs
                 diags.error("redefinition", f"procedure '{op.name}' is already defined", op.span)
             params: list[model.ParamDef] = []
             for i, p in enumerate(op.params):
@@ -279,6 +280,10 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
                             "by another interface of this file; both would be the module's "
                             f"'{proc.name}'", proc.span)
         root.interfaces.append(idef)
+
+
+def _is_object(iface: ast.Interface) -> bool:
+    return attr(iface.attrs, "object") is not None or attr(iface.attrs, "local") is not None
 
 
 def _check_pickled_procs(idef: model.InterfaceDef, iface: ast.Interface, acf: acf_pass.AcfInfo,

@@ -617,6 +617,8 @@ class Resolver:
                 return HANDLE
             if n in self.scope.interface_names:
                 return model.Opaque(n, f"an interface pointer ({n}), which is DCOM's business")
+            if n.startswith("SAFEARRAY("):
+                return model.Opaque(n, f"an OLE automation {n}, which is DCOM's business")
             if n in PREDEFINED and PREDEFINED[n]:
                 return Prim(PREDEFINED[n])  # type: ignore[arg-type]
             if n in ("GUID", "UUID", "IID"):
@@ -630,10 +632,11 @@ class Resolver:
         if isinstance(base, (ast.StructType, ast.UnionType, ast.EnumType)):
             body = self._body_of(base)
             if body is None:
+                # C allows pointers to a struct declared but never defined; so does midlpy,
+                # until something has to marshal one
                 kind = type(base).__name__.replace("Type", "").lower()
-                self.diags.error("unknown-type", f"{kind} '{base.tag}' is declared but never "
-                                 "defined", base.span)
-                return None
+                return model.Opaque(f"{kind} {base.tag}",
+                                    f"{kind} '{base.tag}', which is declared but never defined")
             entry = self._entry_for(body, origin)
             tattrs = attrs or entry.typedef_attrs
             d = self.body_def(body, entry.origin, tattrs, hint=hint)
