@@ -24,3 +24,20 @@ def test_diagnostic_text(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = (ERRORS / f"{case}.expected").read_text(encoding="utf-8").rstrip("\n")
     assert rendered == expected
     assert not result.ok
+
+
+def test_every_semantic_diagnostic_has_an_error_case() -> None:
+    """A diagnostic code added to the semantic passes needs a pinned case here."""
+    import re
+
+    from tests.helpers import ROOT
+
+    sema = ROOT / "midlpy" / "compiler" / "sema"
+    codes = set()
+    for src in sema.glob("*.py"):
+        codes |= set(re.findall(r'diags\.(?:error|warning)\(\s*"([a-z0-9-]+)"', src.read_text()))
+    pinned = set()
+    for folder in (ERRORS, ROOT / "tests" / "contexthandle" / "errors"):
+        for exp in folder.glob("*.expected"):
+            pinned |= set(re.findall(r"\[([a-z0-9-]+)\]$", exp.read_text(), re.M))
+    assert codes - pinned == set()

@@ -441,6 +441,7 @@ class Resolver:
         if isinstance(inner, Handle):
             if levels:
                 self.diags.error("bad-handle", "handle_t cannot be pointed to here", span)
+                return None
             return HANDLE
 
         sizes = self._fold(_positional(attr(all_attrs, "size_is")))
