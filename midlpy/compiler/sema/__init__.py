@@ -39,7 +39,7 @@ def analyse(program: Any, diags: Diagnostics) -> model.ProgramModel | None:
         a = attr(iface.attrs, "pointer_default")
         if a and a.args and isinstance(a.args[0], ast.Name):
             default_pd = a.args[0].id
-    res = Resolver(scope, diags, default_pd, acf.typedefs)
+    res = Resolver(scope, diags, default_pd, acf.typedefs, root_file=root.path)
 
     for td in scope.typedef_order:
         res.typedef_type(td.name)
@@ -270,7 +270,7 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
                 explicit_handle=idef.explicit_handle or attr(oattrs, "explicit_handle") is not None))
             opnum += 1
         idef.pickling_only = all(p.encode or p.decode for p in idef.procs)
-        idef.object = attr(iface.attrs, "object") is not None or attr(iface.attrs, "local") is not None
+        idef.object = _is_object(iface)
         _check_pickled_procs(idef, iface, acf, diags)
         for proc in idef.procs:
             if (proc.encode or proc.decode) and any(
@@ -283,7 +283,10 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
 
 
 def _is_object(iface: ast.Interface) -> bool:
-    return attr(iface.attrs, "object") is not None or attr(iface.attrs, "local") is not None
+    """A COM interface (DCOM's business, no stubs): [object], [local], [odl], [dual], or one
+    that derives from another interface."""
+    return iface.base is not None or any(
+        attr(iface.attrs, a) is not None for a in ("object", "local", "odl", "dual"))
 
 
 def _check_pickled_procs(idef: model.InterfaceDef, iface: ast.Interface, acf: acf_pass.AcfInfo,

@@ -74,9 +74,10 @@ class Resolver:
     """Builds model definitions on demand; one per program."""
 
     def __init__(self, scope: Scope, diags: Diagnostics, default_pd: str | None,
-                 acf_typedefs: dict[str, ast.Attrs]) -> None:
+                 acf_typedefs: dict[str, ast.Attrs], root_file: str = "") -> None:
         self.scope = scope
         self.diags = diags
+        self.root_file = root_file
         self.default_pd = default_pd or "unique"
         self.acf_typedefs = acf_typedefs
         self.defs: dict[int, model.NamedType] = {}  # id(ast node) -> def
@@ -628,6 +629,13 @@ class Resolver:
                                  "(wtypes.idl or the spec's own); declare or import it",
                                  base.span)
                 return None
+            if self.root_file and base.span.file != self.root_file:
+                # An imported header's conditional C parts (mmreg.h's GUID_DEFINED) may
+                # leave a name undefined for IDL; that is the header's business unless
+                # something marshals it.
+                self.diags.warning("unknown-type", f"unknown type '{n}' in an imported file",
+                                   base.span)
+                return model.Opaque(n, f"the unknown type '{n}'")
             self.diags.error("unknown-type", f"unknown type '{n}'", base.span)
             return None
         if isinstance(base, (ast.StructType, ast.UnionType, ast.EnumType)):
