@@ -114,10 +114,10 @@ def frontend(rep: Report, large: Path) -> None:
         rep.note("front end: tests/bench/bench_frontend.py says:")
         try:
             p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                               timeout=90, cwd=common.ROOT)
+                               timeout=300, cwd=common.ROOT)
             out = (p.stdout + p.stderr).strip() or f"(no output, exit {p.returncode})"
         except subprocess.TimeoutExpired:
-            out = "(timed out after 90 s)"
+            out = "(timed out after 300 s)"
         for line in out.splitlines():
             rep.note(f"  | {line}")
         return
