@@ -355,26 +355,7 @@ class ModuleEmitter:
     # ------------------------------------------------------------------ deferred
 
     def dec_deferred(self, s: model.StructDef) -> str:
-        c = Code()
-        c(f"def {self.ref(s, '_dec')}_deferred(r: _ndr.NdrReader, v: {self.cls(s)}) -> None:")
-        c.indent()
-        c(f'"""Read the referents of {s.idl_name}\'s embedded pointers."""')
-        items = self._deferred_items(s.fields, "v", "v")
-        chain = self._chain_index(s, items)
-        c('_f = ""')
-        c("try:")
-        c.indent()
-        if chain is None:
-            for it in items:
-                self._dec_deferred_item(c, it)
-        else:
-            before, link, after = items[:chain], items[chain], items[chain + 1:]
-            c("stack: list[Any] = []")
-            c("while True:")
-            c.indent()
-            for it in before:
-                self._dec_deferred_item(c, it)
-            c(f"_f = {link.field!r}")
+        def link(c: Code, link: Deferred) -> None:
             c(f"if {link.acc}:")
             c(f"    nxt = {self.ref(s, '_dec')}(r)")
             c(f"    {link.acc} = nxt")
@@ -382,21 +363,60 @@ class ModuleEmitter:
             c("    v = nxt")
             c("    continue")
             c(f"{link.acc} = None")
+
+        def handlers(c: Code) -> None:
+            c("except _DecodeError as e:")
+            c("    raise e.push(_f)")
+
+        return self._deferred_function(
+            s, f"def {self.ref(s, '_dec')}_deferred(r: _ndr.NdrReader, v: {self.cls(s)}) -> None:",
+            f"Read the referents of {s.idl_name}'s embedded pointers.",
+            self._deferred_items(s.fields, "v", "v"), self._dec_deferred_item, link, handlers,
+            ["stack: list[Any] = []"], "v = stack.pop()")
+
+    def _deferred_function(self, s: model.StructDef, header: str, doc: str,
+                           items: list[Deferred], item: Callable[[Code, Deferred], None],
+                           link: Callable[[Code, Deferred], None],
+                           handlers: Callable[[Code], None], setup: list[str],
+                           pop: str) -> str:
+        """A struct's deferred routine (either direction). A linked list's link is
+        followed in a loop: the members before it on the way down, then those after it
+        on the way back, with an explicit stack instead of recursion."""
+        c = Code()
+        c(header)
+        c.indent()
+        c(f'"""{doc}"""')
+        chain = self._chain_index(s, items)
+        c('_f = ""')
+        c("try:")
+        c.indent()
+        if chain is None:
+            for it in items:
+                item(c, it)
+        else:
+            before, lnk, after = items[:chain], items[chain], items[chain + 1:]
+            for line in setup:
+                c(line)
+            c("while True:")
+            c.indent()
+            for it in before:
+                item(c, it)
+            c(f"_f = {lnk.field!r}")
+            link(c, lnk)
             c("break")
             c.dedent()
             c("while True:")
             c.indent()
             for it in after:
-                self._dec_deferred_item(c, it)
+                item(c, it)
             c("if not stack:")
             c("    break")
-            c("v = stack.pop()")
+            c(pop)
             c.dedent()
         if not items:
             c("pass")
         c.dedent()
-        c("except _DecodeError as e:")
-        c("    raise e.push(_f)")
+        handlers(c)
         return c.text()
 
     def _chain_index(self, s: model.StructDef, items: list[Deferred]) -> int | None:
@@ -1035,29 +1055,11 @@ class ModuleEmitter:
         return s
 
     def _enc_deferred(self, s: model.StructDef) -> str:
-        c = Code()
-        c(f"def {self.ref(s, '_enc')}_deferred(w: _ndr.NdrWriter, v: {self.cls(s)}, s: Any) -> None:")
-        c.indent()
-        c(f'"""Write the referents of {s.idl_name}\'s embedded pointers."""')
         items = self._deferred_items(s.fields, "v", "v")
         for k, it in enumerate(items):
             it.slot = f"s[{k}]"
-        chain = self._chain_index(s, items)
-        c('_f = ""')
-        c("try:")
-        c.indent()
-        if chain is None:
-            for it in items:
-                self._enc_deferred_item(c, it)
-        else:
-            before, link, after = items[:chain], items[chain], items[chain + 1:]
-            c("stack: list[Any] = []")
-            c("seen: set[int] = set()")
-            c("while True:")
-            c.indent()
-            for it in before:
-                self._enc_deferred_item(c, it)
-            c(f"_f = {link.field!r}")
+
+        def link(c: Code, link: Deferred) -> None:
             c(f"nxt = {link.acc}")
             c("if nxt is not None:")
             c("    if id(nxt) in seen or nxt is v:")
@@ -1068,21 +1070,12 @@ class ModuleEmitter:
             c("    stack.append((v, s))")
             c("    v, s = nxt, ns")
             c("    continue")
-            c("break")
-            c.dedent()
-            c("while True:")
-            c.indent()
-            for it in after:
-                self._enc_deferred_item(c, it)
-            c("if not stack:")
-            c("    break")
-            c("v, s = stack.pop()")
-            c.dedent()
-        if not items:
-            c("pass")
-        c.dedent()
-        self._enc_except(c)
-        return c.text()
+
+        return self._deferred_function(
+            s, f"def {self.ref(s, '_enc')}_deferred(w: _ndr.NdrWriter, v: {self.cls(s)}, s: Any) -> None:",
+            f"Write the referents of {s.idl_name}'s embedded pointers.",
+            items, self._enc_deferred_item, link, self._enc_except,
+            ["stack: list[Any] = []", "seen: set[int] = set()"], "v, s = stack.pop()")
 
     def _enc_deferred_item(self, c: Code, it: Deferred) -> None:
         c(f"_f = {it.field!r}")
