@@ -474,6 +474,8 @@ class Resolver:
             first = _corr(firsts, i)
             last = _corr(lasts, i)
             is_string = string_attr is not None and i == string_level
+            if is_string and isinstance(t, (Convert, model.Opaque)):
+                is_string = False  # its own marshalling decides (MIDL accepts [string] BSTR *)
             if is_string and not _is_char(t):
                 self.diags.error("string-not-char",
                                  "[string] applies only to arrays of char, wchar_t or byte",
