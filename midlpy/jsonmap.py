@@ -1,6 +1,6 @@
 """The JSON form of decoded values, and back, for ``midlpy dump`` and ``midlpy encode``.
 
-The mapping (documented in docs/usage.md) is lossless for everything a generated module
+The mapping (documented in README.md, "The JSON mapping") is lossless for everything a generated module
 decodes, so that ``encode(dump(blob)) == blob``:
 
 ====================  ==========================================================
