@@ -141,17 +141,51 @@ class ModuleEmitter:
             out += "\n\n\n" + self.dec_deferred(s)
         return out
 
+    def _plan(self, fields: list[model.FieldDef],
+              known_align: int) -> list[tuple[int, list[tuple[model.FieldDef, Inline]]] | int]:
+        """Members in code order: a (alignment, [(field, spec)...]) run of consecutive
+        fixed members whose padding is static, or the index of a member coded alone. A
+        run is cut where a member's alignment exceeds what is known of the position."""
+        out: list[tuple[int, list[tuple[model.FieldDef, Inline]]] | int] = []
+        run: list[tuple[model.FieldDef, Inline]] = []
+        run_align = known_align
+        for i, f in enumerate(fields):
+            spec = self.inline(f.type, f.name)
+            if f.ignore:  # 4 bytes on the wire, None in Python
+                spec = Inline([Leaf("I", 4, 4)], align=4, names=[f.name],
+                              build=lambda n: (next(n), "None")[1], split=lambda e: ["0"])
+            a = layout.align(f.type)
+            if spec is not None:
+                if run and a > run_align:
+                    out.append((run_align, run))
+                    run = []
+                if not run:
+                    run_align = a if a > known_align else known_align
+                run.append((f, spec))
+                continue
+            if run:
+                out.append((run_align, run))
+                run = []
+            known_align = 1
+            out.append(i)
+        if run:
+            out.append((run_align, run))
+        return out
+
     def _dec_members(self, c: Code, fields: list[model.FieldDef], known_align: int,
                      conformant: bool) -> list[str]:
         """Read ``fields`` (a struct's flat part); returns each field's value expression."""
         exprs: list[str] = []
-        run: list[tuple[model.FieldDef, Inline]] = []
-        run_align = known_align
-
-        def flush() -> None:
-            nonlocal run
-            if not run:
-                return
+        last = len(fields) - 1
+        for step in self._plan(fields, known_align):
+            if isinstance(step, int):
+                f = fields[step]
+                var = c.tmp("x")
+                c(f"_f = {f.name!r}")
+                self._dec_flat(c, f.type, var, mc="mc" if conformant and step == last else None)
+                exprs.append(var)
+                continue
+            run_align, run = step
             entries: list[Leaf | int] = []
             for _, spec in run:
                 entries += spec.entries
@@ -166,34 +200,8 @@ class ModuleEmitter:
                 mine = names[i:i + len(spec.leaves)]
                 for k, chk in spec.checks:
                     self._dec_check(c, mine[k], chk, f.name)
-                it = iter(mine)
-                exprs.append(spec.build(it))
+                exprs.append(spec.build(iter(mine)))
                 i += len(spec.leaves)
-            run = []
-
-        last = len(fields) - 1
-        for i, f in enumerate(fields):
-            spec = self.inline(f.type, f.name)
-            if f.ignore:
-                spec = Inline([Leaf("I", 4, 4)], align=4, build=lambda n: (next(n), "None")[1])
-            a = layout.align(f.type)
-            if spec is not None:
-                if not run and a > known_align:
-                    run_align = a
-                elif run and a > run_align:
-                    flush()
-                    run_align = a
-                elif not run:
-                    run_align = known_align
-                run.append((f, spec))
-                continue
-            flush()
-            known_align = 1
-            var = c.tmp("x")
-            c(f"_f = {f.name!r}")
-            self._dec_flat(c, f.type, var, mc="mc" if conformant and i == last else None)
-            exprs.append(var)
-        flush()
         return exprs
 
     def _dec_check(self, c: Code, name: str, chk, field_name: str) -> None:
@@ -862,14 +870,19 @@ class ModuleEmitter:
                      acc_of: Callable[[model.FieldDef], str] | None = None) -> list[str]:
         """Write a flat part; returns the slot expressions of its deferred items in order."""
         slots: list[str] = []
-        run: list[tuple[model.FieldDef, Inline]] = []
-        run_align = known_align
         names = _sibling_names(v)
-
-        def flush() -> None:
-            nonlocal run
-            if not run:
-                return
+        last = len(fields) - 1
+        for step in self._plan(fields, known_align):
+            if isinstance(step, int):
+                f = fields[step]
+                c(f"_f = {f.name!r}")
+                acc = acc_of(f) if acc_of else f"{v}.{f.pyname}"
+                slot = self._enc_flat(c, f.type, acc, names,
+                                      in_place_conformant=conformant and step == last)
+                if layout.has_deferred(f.type):
+                    slots.append(slot)
+                continue
+            run_align, run = step
             entries: list[Leaf | int] = []
             for _, spec in run:
                 entries += spec.entries
@@ -897,33 +910,6 @@ class ModuleEmitter:
                 leaf_base += len(spec.leaves)
             c('_f = ""  # the run names the member it cannot pack')
             c(f"w.fixed({self.fixed(fmt, run_align, paths)}, {', '.join(values)})")
-            run = []
-
-        last = len(fields) - 1
-        for i, f in enumerate(fields):
-            spec = self.inline(f.type, f.name)
-            if f.ignore:
-                spec = Inline([Leaf("I", 4, 4)], align=4)
-            a = layout.align(f.type)
-            if spec is not None:
-                if not run and a > known_align:
-                    run_align = a
-                elif run and a > run_align:
-                    flush()
-                    run_align = a
-                elif not run:
-                    run_align = known_align
-                run.append((f, spec))
-                continue
-            flush()
-            known_align = 1
-            c(f"_f = {f.name!r}")
-            acc = acc_of(f) if acc_of else f"{v}.{f.pyname}"
-            slot = self._enc_flat(c, f.type, acc, names,
-                                  in_place_conformant=conformant and i == last)
-            if layout.has_deferred(f.type):
-                slots.append(slot)
-        flush()
         return slots
 
     def _enc_check(self, c: Code, expr: str, chk) -> None:
