@@ -752,6 +752,20 @@ class ModuleEmitter:
         d = c.tmp("d")
         self._dec_complete(c, u.switch_type, d, lambda n: n)
         max_arm = max([layout.align(a.field.type) for a in u.arms if a.field] or [1])
+        self._arm_dispatch(c, u, d, lambda arm: self._dec_arm_body(c, u, arm, d, max_arm),
+                           f"raise _support.bad_tag(r, {d})")
+        c.dedent()
+        c("except _DecodeError as e:")
+        c("    raise e.push(_f)")
+        out = c.text()
+        if u.has_deferred:
+            out += "\n\n\n" + self._dec_union_deferred(u)
+        return out
+
+    @staticmethod
+    def _arm_dispatch(c: Code, u: model.UnionDef, d: str,
+                      body: Callable[[model.ArmDef], None], no_arm: str) -> None:
+        """``if d == case: <arm> elif ... else: <default or no_arm>``, in either direction."""
         first = True
         default = None
         for arm in u.arms:
@@ -762,31 +776,18 @@ class ModuleEmitter:
                     else f"{d} in ({', '.join(map(str, arm.cases))})")
             c(f"{'if' if first else 'elif'} {cond}:")
             first = False
-            self._dec_arm(c, u, arm, d, max_arm)
+            c.indent()
+            body(arm)
+            c.dedent()
+        if not first:
+            c("else:")
+            c.indent()
         if default is not None:
-            if first:
-                self._dec_arm_body(c, u, default, d, max_arm)
-            else:
-                c("else:")
-                self._dec_arm(c, u, default, d, max_arm)
+            body(default)
         else:
-            if first:
-                c(f"raise _support.bad_tag(r, {d})")
-            else:
-                c("else:")
-                c(f"    raise _support.bad_tag(r, {d})")
-        c.dedent()
-        c("except _DecodeError as e:")
-        c("    raise e.push(_f)")
-        out = c.text()
-        if u.has_deferred:
-            out += "\n\n\n" + self._dec_union_deferred(u)
-        return out
-
-    def _dec_arm(self, c: Code, u: model.UnionDef, arm: model.ArmDef, d: str, max_arm: int) -> None:
-        c.indent()
-        self._dec_arm_body(c, u, arm, d, max_arm)
-        c.dedent()
+            c(no_arm)
+        if not first:
+            c.dedent()
 
     def _dec_arm_body(self, c: Code, u: model.UnionDef, arm: model.ArmDef, d: str,
                       max_arm: int) -> None:
@@ -1265,31 +1266,8 @@ class ModuleEmitter:
             c(f"w.align({u.align})")
         self._enc_complete(c, u.switch_type, "d", lambda n: n)
         max_arm = max([layout.align(a.field.type) for a in u.arms if a.field] or [1])
-        first = True
-        default = None
-        for arm in u.arms:
-            if arm.is_default:
-                default = arm
-                continue
-            cond = (f"d == {arm.cases[0]}" if len(arm.cases) == 1
-                    else f"d in ({', '.join(map(str, arm.cases))})")
-            c(f"{'if' if first else 'elif'} {cond}:")
-            first = False
-            c.indent()
-            self._enc_arm(c, u, arm, max_arm)
-            c.dedent()
-        if default is not None:
-            if not first:
-                c("else:")
-                c.indent()
-            self._enc_arm(c, u, default, max_arm)
-            if not first:
-                c.dedent()
-        elif first:
-            c("raise _EncodeError(1733, f'union discriminant {d} selects no arm')")
-        else:
-            c("else:")
-            c("    raise _EncodeError(1733, f'union discriminant {d} selects no arm')")
+        self._arm_dispatch(c, u, "d", lambda arm: self._enc_arm(c, u, arm, max_arm),
+                           "raise _EncodeError(1733, f'union discriminant {d} selects no arm')")
         c.dedent()
         self._enc_except(c)
         out = c.text()
