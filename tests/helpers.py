@@ -22,3 +22,26 @@ def load_idl(idl_path: str | Path, acf_path: str | Path | None = None,
     if key not in _cache:
         _cache[key] = load_module(str(idl_path), acf=key[1], include_dirs=key[2])
     return _cache[key]
+
+
+def error_cases(folder: Path) -> list[str]:
+    """The ``e_<what>`` cases of an error-case folder (``e_<what>.idl`` + ``.expected``)."""
+    return sorted(p.stem for p in folder.glob("e_*.idl"))
+
+
+def check_pinned(folder: Path, case: str) -> None:
+    """``midlpy check`` on ``folder/case.idl`` (run from ``folder``, so paths render
+    relative) must fail with exactly the diagnostics in ``case.expected``."""
+    import os
+
+    from midlpy.compiler.api import check_file
+
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = check_file(f"{case}.idl")
+    finally:
+        os.chdir(cwd)
+    expected = (folder / f"{case}.expected").read_text(encoding="utf-8").rstrip("\n")
+    assert result.diagnostics.render(result.sources) == expected
+    assert not result.ok

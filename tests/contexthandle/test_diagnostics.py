@@ -7,21 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from midlpy.compiler.api import check_file
+from tests.helpers import check_pinned, error_cases
 from tests.contexthandle.probe import alpha
 
 ERRORS = Path(__file__).parent / "errors"
-CASES = sorted(p.stem for p in ERRORS.glob("e_*.idl"))
+CASES = error_cases(ERRORS)
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_diagnostic_text(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ERRORS)
-    result = check_file(f"{case}.idl")
-    rendered = result.diagnostics.render(result.sources)
-    expected = (ERRORS / f"{case}.expected").read_text(encoding="utf-8").rstrip("\n")
-    assert rendered == expected
-    assert not result.ok
+def test_diagnostic_text(case: str) -> None:
+    check_pinned(ERRORS, case)
 
 
 def test_the_most_specific_placement_wins() -> None:
