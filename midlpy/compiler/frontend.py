@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Literal, Mapping, Sequence
 
 from lark.exceptions import VisitError
 
@@ -74,28 +74,28 @@ def parse_acf_text(text: str, path: str, diags: Diagnostics, sources: SourceCach
     return _acf_from_pp(pp, path, diags)
 
 
-def _idl_from_pp(pp: Preprocessed, path: str, diags: Diagnostics) -> ast.IdlFile | None:
-    tree = parse_text("midl", pp, diags)
+def _tree_to_ast(grammar: Literal["midl", "acf"], transformer: Any, pp: Preprocessed, path: str,
+                 diags: Diagnostics) -> Any:
+    """Parse preprocessed text with ``grammar`` and transform it; None after errors."""
+    tree = parse_text(grammar, pp, diags)
     if tree is None:
         return None
     try:
-        result: ast.IdlFile = IdlTransformer(pp, path, diags).transform(tree)
+        return transformer(pp, path, diags).transform(tree)
     except (RecursionError, VisitError) as e:
         _too_deep(e, pp, diags)
         return None
+
+
+def _idl_from_pp(pp: Preprocessed, path: str, diags: Diagnostics) -> ast.IdlFile | None:
+    result: ast.IdlFile | None = _tree_to_ast("midl", IdlTransformer, pp, path, diags)
     return result
 
 
 def _acf_from_pp(pp: Preprocessed, path: str, diags: Diagnostics) -> ast.AcfFile | None:
-    tree = parse_text("acf", pp, diags)
-    if tree is None:
-        return None
-    try:
-        acf: ast.AcfFile = AcfTransformer(pp, path, diags).transform(tree)
-    except (RecursionError, VisitError) as e:
-        _too_deep(e, pp, diags)
-        return None
-    check_acf_attributes(acf, diags)
+    acf: ast.AcfFile | None = _tree_to_ast("acf", AcfTransformer, pp, path, diags)
+    if acf is not None:
+        check_acf_attributes(acf, diags)
     return acf
 
 
