@@ -13,18 +13,9 @@ from .errors import (RPC_S_INVALID_ARG, RPC_S_INVALID_BOUND, RPC_S_INVALID_TAG,
                      RPC_X_ENUM_VALUE_OUT_OF_RANGE, RPC_X_NULL_REF_POINTER, DecodeError,
                      EncodeError)
 
-__all__ = ["StructError", "exact_bytes", "utf16", "check_len", "check_fixed", "check_string_size", "check_enum16",
+__all__ = ["StructError", "utf16", "check_len", "check_fixed", "check_string_size", "check_enum16",
            "check_range", "null_ref",
            "bad_tag", "encode_failure", "missing_hook", "bad_value"]
-
-
-def exact_bytes(b: Any, n: int) -> bytes:
-    """``b`` as bytes of length exactly ``n`` (a fixed byte array)."""
-    if not isinstance(b, (bytes, bytearray, memoryview)):
-        raise EncodeError(RPC_S_INVALID_ARG, f"expected bytes of length {n}, got {type(b).__name__}")
-    if len(b) != n:
-        raise EncodeError(RPC_S_INVALID_BOUND, f"expected {n} bytes, got {len(b)}")
-    return bytes(b)
 
 
 def utf16(s: Any) -> bytes:

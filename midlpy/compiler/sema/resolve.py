@@ -85,7 +85,6 @@ class Resolver:
         self.typedef_cache: dict[str, WireType | Handle | None] = {}
         self.in_progress: set[str] = set()
         self.names: dict[int, str] = self._choose_names()
-        self.const_values: dict[str, model.ConstDef] = {}
         self.unsized_names: dict[int, str] = {}  # id(Array) -> display name
         self._const_env: dict[str, int | float | str] = {}
         self._consts_evaluating: set[str] = set()
