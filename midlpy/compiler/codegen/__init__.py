@@ -35,7 +35,6 @@ def _environment() -> Any:
         undefined=jinja2.StrictUndefined, autoescape=False)
     env.filters["pystr"] = _pystr
     env.filters["docstring"] = _docstring
-    env.filters["handle"] = lambda p: p.replace("h, ", "h: _mes.MesHandle, ") if p else p
     return env
 
 
@@ -98,7 +97,7 @@ class RoutineView:
     encode: bool
     decode: bool
     annotation: str
-    handle_param: str  # "h, " or ""
+    handle_param: str  # "h: _mes.MesHandle" (explicit handle) or "" (implicit)
     handle_expr: str  # "h" or the implicit handle name
     primitive: bool
 
@@ -149,7 +148,7 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
             codecs.append(em.top_writer(base, p.type, type_name))
         routines.append(RoutineView(
             base, p.encode, p.decode, _annotation(p.type, ref),
-            handle_param="" if implicit else "h, ", handle_expr=implicit or "h",
+            handle_param="" if implicit else "h: _mes.MesHandle", handle_expr=implicit or "h",
             primitive=p.primitive))
 
     procs: list[ProcView] = []
