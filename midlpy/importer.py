@@ -16,7 +16,9 @@ import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import itertools
 import json
+import linecache
 import os
 import sys
 import tempfile
@@ -209,29 +211,45 @@ def _generate(idl: str, acf: str | None, include_dirs: Sequence[str],
     return files
 
 
-def _exec(module: types.ModuleType, text: str, filename: str) -> None:
-    exec(compile(text, filename, "exec"), module.__dict__)
+_loads = itertools.count(1)
 
 
 def _install(files: list[tuple[str, str, str]], idl: str,
              root: types.ModuleType | None = None) -> types.ModuleType:
-    """Execute the generated sources: imported IDLs' modules are registered in
-    ``sys.modules`` under their own names (the root module imports them from there)."""
-    folder = os.path.dirname(os.path.abspath(idl))
+    """Execute the generated sources, imports first, and return the last (the root).
+
+    Each call gets a private namespace, ``midlpy._generated.l<N>``: the modules are
+    registered in ``sys.modules`` under it, never under their bare names, so an IDL file
+    named like an installed package (``hypothesis.idl``, ``os.idl``) cannot replace it,
+    and the generated code finds its siblings there by exact key. ``root`` (the import
+    hook's module) keeps the name it was imported by. Tracebacks name the generated file
+    as ``<midlpy: NAME.py from IDL>``, with its source lines."""
+    from midlpy.runtime.support import NAMESPACE
+
+    namespace = f"midlpy._generated.l{next(_loads)}"
+    origin = os.path.abspath(idl)
+    added: list[str] = []
     module = root
     for i, (path, name, text) in enumerate(files):
         last = i == len(files) - 1
         if last and root is not None:
-            _exec(root, text, os.path.join(folder, path))
-            break
-        mod = types.ModuleType(name)
-        mod.__file__ = os.path.join(folder, path)
-        mod.__package__ = ""  # top level: the generated ``from . import`` falls back cleanly
-        sys.modules[name] = mod
+            mod = root
+        else:
+            mod = types.ModuleType(f"{namespace}.{name}")
+            mod.__package__ = namespace
+            sys.modules[mod.__name__] = mod
+            added.append(mod.__name__)
+        mod.__dict__[NAMESPACE] = namespace
+        filename = f"<midlpy: {path} from {origin}>"
+        if mod is not root:
+            mod.__file__ = filename
+        lines = text.splitlines(keepends=True)
+        linecache.cache[filename] = (len(text), None, lines, filename)
         try:
-            _exec(mod, text, mod.__file__)
+            exec(compile(text, filename, "exec"), mod.__dict__)
         except BaseException:
-            sys.modules.pop(name, None)
+            for key in added:
+                sys.modules.pop(key, None)
             raise
         module = mod
     assert module is not None

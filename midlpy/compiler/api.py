@@ -95,17 +95,12 @@ def load_module(idl_path: str, *, acf: str | None = None, include_dirs: Sequence
                 defines: Mapping[str, str | None] | None = None) -> types.ModuleType:
     """Compile ``idl_path`` in memory and return the module for it.
 
-    Modules for imported IDL files are created too and registered in ``sys.modules``
-    under their generated names, so the root module's imports find them.
+    Modules for imported IDL files are created too, in a private namespace of
+    ``sys.modules`` (see :func:`midlpy.importer.load`, which this shares its loader with).
     """
+    from midlpy.importer import _install
+
     result = compile_file(idl_path, acf=acf, include_dirs=include_dirs, defines=defines)
     if not result.ok:
         raise CompileError(result.diagnostics, result.sources)
-    module = None
-    for gen in result.files:  # imported modules come first
-        module = types.ModuleType(gen.module_name)
-        module.__file__ = str(Path(idl_path).with_name(gen.path))
-        sys.modules[gen.module_name] = module
-        exec(compile(gen.text, module.__file__, "exec"), module.__dict__)
-    assert module is not None
-    return module
+    return _install([(f.path, f.module_name, f.text) for f in result.files], idl_path)

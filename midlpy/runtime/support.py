@@ -13,10 +13,73 @@ from .errors import (RPC_S_INVALID_ARG, RPC_S_INVALID_BOUND, RPC_S_INVALID_TAG,
                      RPC_X_ENUM_VALUE_OUT_OF_RANGE, RPC_X_NULL_REF_POINTER, DecodeError,
                      EncodeError)
 
-__all__ = ["StructError", "utf16", "check_len", "check_fixed", "check_string_size", "check_enum16",
+__all__ = ["sibling", "StructError", "utf16", "check_len", "check_fixed", "check_string_size", "check_enum16",
            "check_range", "null_ref",
            "bad_tag", "encode_failure", "missing_hook", "bad_value"]
 
+
+# ---------------------------------------------------------------------------- siblings
+
+NAMESPACE = "__midlpy_namespace__"  # set by midlpy's loaders in the modules they execute
+
+
+def sibling(module_globals: dict[str, Any], name: str) -> Any:
+    """The generated module of an IDL file that the calling module's IDL imports.
+
+    Never ``import name``: a generated name could be an installed package's, and Python
+    folds identifiers with NFKC. Modules loaded by midlpy (``midlpy.load``, the import
+    hook, ``midlpy dump``) find their siblings by exact key in the private namespace the
+    loader gave them; modules of a package by ``package.name``; a top-level file on disk by
+    path, the ``name.py`` beside it, kept under a private key unless the user already
+    imported that very file."""
+    import sys
+
+    namespace = module_globals.get(NAMESPACE)
+    if namespace:
+        try:
+            return sys.modules[f"{namespace}.{name}"]
+        except KeyError:
+            raise ImportError(f"generated module {name!r} was not loaded before its "
+                              f"importer {module_globals.get('__name__')!r}") from None
+    package = module_globals.get("__package__")
+    if package:
+        import importlib
+
+        return importlib.import_module(f"{package}.{name}")
+    return _sibling_file(module_globals.get("__file__"), name)
+
+
+def _sibling_file(origin: str | None, name: str) -> Any:
+    import hashlib
+    import importlib.util
+    import os
+    import sys
+
+    if not origin:
+        raise ImportError(f"cannot find generated module {name!r}: its importer has no file")
+    path = os.path.join(os.path.dirname(os.path.abspath(origin)), name + ".py")
+    digest = hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    key = f"midlpy._generated.f{digest}"
+    for candidate in (name, key):
+        mod = sys.modules.get(candidate)
+        where = getattr(mod, "__file__", None)
+        if mod is not None and where and os.path.abspath(where) == path:
+            return mod
+    spec = importlib.util.spec_from_file_location(key, path)
+    if spec is None or spec.loader is None or not os.path.isfile(path):
+        raise ImportError(f"cannot find generated module {name!r} at {path}")
+    mod = importlib.util.module_from_spec(spec)
+    mod.__package__ = ""  # its own siblings are files beside it too
+    sys.modules[key] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        sys.modules.pop(key, None)
+        raise
+    return mod
+
+
+# ---------------------------------------------------------------------------- values
 
 def utf16(s: Any) -> bytes:
     """UTF-16LE code units of ``s`` (lone surrogates pass through, as decoded)."""

@@ -43,7 +43,8 @@ def test_one_module_per_file_and_round_trip(tmp_path: Path) -> None:
     shapes_text = result.files[1].text
     assert "import base as _m_base" in shapes_text and "class POINT" not in shapes_text
     shapes = load_module(str(tmp_path / "shapes.idl"))
-    base = sys.modules["base"]
+    base = shapes._m_base
+    assert "base" not in sys.modules
     poly = shapes.POLY(base.COLOR.GREEN, 2, [base.POINT(1, 2), base.POINT(3, 4)])
     h = MesEncodeDynBufferHandleCreate()
     shapes.POLY_Encode(h, poly)

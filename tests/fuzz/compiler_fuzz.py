@@ -12,10 +12,10 @@ from __future__ import annotations
 import ast
 import random
 import sys
-import types
 from pathlib import Path
 
 from midlpy.compiler.api import compile_file
+from midlpy.importer import _install
 
 #: Tokens that reach deep into the grammar, the preprocessor and the name sanitiser.
 TOKENS = [
@@ -95,10 +95,8 @@ def check_text(text: bytes, tmp: Path, acf: bytes | None = None, name: str = "fu
     for gen in result.files:
         twice = defined_twice(gen.text)
         assert not twice, f"{gen.path} defines {twice} more than once"
-    for gen in result.files:  # imported modules come first, as load_module does it
-        module = types.ModuleType(gen.module_name)
-        sys.modules[gen.module_name] = module  # dataclasses look their module up
-        exec(compile(gen.text, gen.path, "exec"), module.__dict__)
-    for gen in result.files:
-        sys.modules.pop(gen.module_name, None)
+    module = _install([(f.path, f.module_name, f.text) for f in result.files], str(idl))
+    namespace = module.__name__.rpartition(".")[0]
+    for key in [k for k in sys.modules if k.startswith(namespace + ".")]:
+        del sys.modules[key]
     return True

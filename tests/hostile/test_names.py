@@ -146,9 +146,10 @@ def test_an_idl_named_like_a_standard_module_does_not_replace_it(tmp_path: Path)
     (tmp_path / "types.acf").write_text("[explicit_handle] interface r { typedef [encode, decode] U; }")
     m = load_module(str(tmp_path / "types.idl"))
     assert sys.modules["struct"] is real_struct
-    assert m.__name__ == "types_" and sys.modules["types"].__name__ == "types"
+    assert m.__name__.endswith(".types_") and sys.modules["types"].__name__ == "types"
+    assert "struct_" not in sys.modules and "types_" not in sys.modules
     h = MesEncodeDynBufferHandleCreate()
-    m.U_Encode(h, m.U(t=sys.modules["struct_"].T(a=1)))
+    m.U_Encode(h, m.U(t=m._m_struct_.T(a=1)))
     assert h.buffer[16:20] == b"\x01\0\0\0"
 
 

@@ -19,10 +19,10 @@ from midlpy.compiler import ast, model
 from midlpy.compiler.sema import acf as acf_pass
 from midlpy.compiler.sema import checks, contexts, layout
 from midlpy.compiler.sema.naming import (module_name, module_pyname, param_pyname,
-                                        type_pyname)
+                                        type_pyname, unusable_stem)
 from midlpy.compiler.sema.resolve import HANDLE, Handle, Resolver
 from midlpy.compiler.sema.scope import attr, collect
-from midlpy.diagnostics import Diagnostics
+from midlpy.diagnostics import Diagnostics, Span
 
 
 def analyse(program: Any, diags: Diagnostics) -> model.ProgramModel | None:
@@ -48,7 +48,12 @@ def analyse(program: Any, diags: Diagnostics) -> model.ProgramModel | None:
 
     modules: dict[str, model.ModuleModel] = {}
     for f in files:
-        modules[f.path] = model.ModuleModel(f.path, module_name(PurePath(f.path).stem))
+        stem = PurePath(f.path).stem
+        modules[f.path] = model.ModuleModel(f.path, module_name(stem))
+        if unusable_stem(stem):
+            diags.warning("module-name", f"the file name {stem!r} is not a usable module name; "
+                          f"its module is named {modules[f.path].module_name!r}",
+                          Span(f.path, 1, 1, 1, 1))
     for f in files:
         for imp in program.imports.get(f.path, ()):
             if imp in modules and imp != f.path:

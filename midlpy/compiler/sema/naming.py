@@ -75,13 +75,29 @@ def param_pyname(name: str, is_handle: bool) -> str:
 
 
 def module_name(stem: str) -> str:
-    """A valid module identifier from a file stem (``ms-dtyp`` -> ``ms_dtyp``)."""
-    out = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem)
+    """A valid ASCII module identifier from a file stem (``ms-dtyp`` -> ``ms_dtyp``).
+
+    Only ``[A-Za-z0-9_]`` survives: Python folds identifiers with NFKC, so a Unicode stem
+    such as ``ｏｓ`` or ``oſ`` would *be* ``os`` once written into generated code."""
+    out = re.sub(r"[^A-Za-z0-9_]", _ascii_for, stem)
     if not out or out[0].isdigit():
         out = "_" + out
     if keyword.iskeyword(out) or out in _TAKEN_MODULES:
         out += "_"
     return out
+
+
+def _ascii_for(m: re.Match[str]) -> str:
+    """``-``, ``.`` and spaces become ``_``; anything else its code point (``ｏ`` -> ``_uff4f``),
+    so that distinct file names keep distinct module names."""
+    ch = m.group()
+    return "_" if ch in "-. " else f"_u{ord(ch):x}"
+
+
+def unusable_stem(stem: str) -> bool:
+    """A file stem that ``module_name`` had to rewrite beyond the usual ``-``/``.`` -> ``_``
+    (non-ASCII letters, spaces, symbols): worth telling the user which name it got."""
+    return re.fullmatch(r"[A-Za-z0-9_.\-]*", stem) is None
 
 
 # Generated modules are imported by name (and load_module puts them in sys.modules): an
