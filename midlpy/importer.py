@@ -36,8 +36,9 @@ _warned = False
 
 # ---------------------------------------------------------------------------- cache
 
-def cache_dir() -> Path | None:
-    """The cache directory (created if needed), or None when caching is off or unsafe."""
+def cache_dir(warn: bool = True) -> Path | None:
+    """The cache directory (created if needed), or None when caching is off or unsafe
+    (with one warning per process, unless ``warn`` is false)."""
     if os.environ.get("MIDLPY_NO_CACHE", "") not in ("", "0"):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or ""
@@ -47,11 +48,13 @@ def cache_dir() -> Path | None:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         st = os.lstat(path)
     except OSError as e:
-        _warn(f"cannot create the cache directory {path}: {e.strerror}")
+        if warn:
+            _warn(f"cannot create the cache directory {path}: {e.strerror}")
         return None
     problem = _unsafe(st)
     if problem:
-        _warn(f"not using the cache directory {path}: {problem}")
+        if warn:
+            _warn(f"not using the cache directory {path}: {problem}")
         return None
     return path
 

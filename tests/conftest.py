@@ -13,3 +13,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's caches (compiled modules, parse tables) go to a folder of its own, for
+    this process and the interpreters it starts, and are removed at the end."""
+    import os
+    import tempfile
+
+    if "MIDLPY_TEST_CACHE" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="midlpy-test-cache-")
+        os.environ["MIDLPY_TEST_CACHE"] = os.environ["XDG_CACHE_HOME"] = folder
+        config.add_cleanup(lambda: __import__("shutil").rmtree(folder, ignore_errors=True))

@@ -37,12 +37,22 @@ _MIDL3_RE = re.compile(r"^[ \t]*(?:\[[^\]\n]*\][ \t]*)*(namespace|runtimeclass|a
                        r"[ \t]+[A-Za-z_][\w.]*", re.MULTILINE)
 
 
+_OPTIONS = dict(parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=True)
+
+
 @lru_cache(maxsize=None)
 def get_parser(grammar: Grammar, strict: bool = False) -> Lark:
-    """The LALR parser for ``midl`` or ``acf``; ``strict`` (tests) proves it conflict-free."""
+    """The LALR parser for ``midl`` or ``acf``; ``strict`` (tests) proves it conflict-free.
+
+    Building the LALR tables costs most of a cold start, so they are kept in the user's
+    cache directory (see :mod:`midlpy.compiler.tables`) keyed by the grammar text."""
     path = resource_dir("grammars") / f"{grammar}.lark"
-    return Lark.open(str(path), parser="lalr", lexer="contextual", propagate_positions=True,
-                     maybe_placeholders=True, strict=strict)
+    if strict:
+        return Lark.open(str(path), strict=True, **_OPTIONS)  # type: ignore[arg-type]
+    from midlpy.compiler import tables
+
+    return tables.cached_parser(path, _OPTIONS)
 
 
 def _terminal_name(parser: Lark, name: str) -> str:
