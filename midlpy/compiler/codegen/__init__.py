@@ -113,6 +113,23 @@ def generate(program: model.ProgramModel) -> list[Any]:
     return out
 
 
+def imported_modules(mod: model.ModuleModel) -> list[model.ModuleModel]:
+    """Every module ``mod`` imports, directly or through another (a type of ms-dtyp reaches
+    ms-csvp through ms-dcom), imports of imports first."""
+    seen: list[model.ModuleModel] = []
+    entered = {id(mod)}
+
+    def visit(m: model.ModuleModel) -> None:
+        for imp in m.imports:
+            if id(imp) not in entered:
+                entered.add(id(imp))
+                visit(imp)
+                seen.append(imp)
+
+    visit(mod)
+    return seen
+
+
 def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
     from midlpy import __version__
 
@@ -201,7 +218,7 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
     env = _environment()
     text = env.get_template("module.py.j2").render(
         version=__version__, sources=sources, module=mod,
-        imports=[m.module_name for m in mod.imports],
+        imports=[m.module_name for m in imported_modules(mod)],
         consts=[(c.pyname, _literal(c.value)) for c in mod.consts],
         classes=classes, fixed=em.fixed_defs, codecs=codecs, routines=routines,
         implicit_handle=implicit, hooks=hooks, procs=procs, ifaces=ifaces,

@@ -255,6 +255,12 @@ class Resolver:
                              acf_attrs=self.acf_typedefs.get(name, ()))
         finally:
             self.in_progress.discard(name)
+        builtin = PREDEFINED.get(name)
+        if (builtin and isinstance(t, Prim) and t.range is None
+                and model.PRIMITIVES[t.name][:2] == model.PRIMITIVES[builtin][:2]):
+            # `typedef unsigned short wchar_t;` (MIDL's headers, ms-dtyp.idl) restates the
+            # built-in type: it keeps what the built-in is, a character type for [string].
+            t = Prim(builtin)
         self.typedef_cache[name] = t
         return t
 
