@@ -10,6 +10,7 @@ from __future__ import annotations
 
 # Status numbers (winerror.h / rpcnterr.h; ndr-mes.md section 4.1).
 RPC_S_OK = 0
+RPC_S_ACCESS_DENIED = 5
 RPC_X_SS_CONTEXT_MISMATCH = 6
 RPC_S_OUT_OF_MEMORY = 14
 RPC_S_INVALID_ARG = 87
