@@ -80,21 +80,59 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("idl", type=click.Path(dir_okay=False))
+@click.argument("idls", nargs=-1, required=True, type=click.Path(dir_okay=False),
+                metavar="FILE.idl...")
 @_with_common
-def check(idl: str, acf: str | None, include_dirs: tuple[str, ...],
+def check(idls: tuple[str, ...], acf: str | None, include_dirs: tuple[str, ...],
           defines: tuple[str, ...], undefines: tuple[str, ...]) -> None:
-    """Parse and check FILE.idl (and its imports and ACF) without generating code."""
+    """Parse and check each FILE.idl (and its imports and ACF) without generating code.
+
+    With several files, each is reported as it is checked (its diagnostics, then
+    "FILE: ok" or "FILE: N errors" on stdout); files they import in common are parsed
+    once. The exit code is the worst of all: 0, 1 if any file has errors, 3 if any
+    failed internally."""
     defs = _parse_defines(defines)
+    if acf is not None and len(idls) > 1:
+        raise click.UsageError("--acf applies to one IDL file; with several, each uses "
+                               "the <stem>.acf beside it")
 
     def run() -> int:
         from midlpy.compiler import api
 
-        result = api.check_file(idl, acf=acf, include_dirs=include_dirs, defines=defs,
-                                undefines=undefines)
-        return _report(result)
+        if len(idls) == 1:
+            result = api.check_file(idls[0], acf=acf, include_dirs=include_dirs, defines=defs,
+                                    undefines=undefines)
+            return _report(result)
+        return _check_batch(api, idls, include_dirs, defs, undefines)
 
     _guarded(run)
+
+
+def _check_batch(api: Any, idls: Sequence[str], include_dirs: Sequence[str],
+                 defines: dict[str, str | None], undefines: Sequence[str]) -> int:
+    worst = EXIT_OK
+    counts = {"ok": 0, "errors": 0, "internal": 0}
+    results = api.check_files(idls, include_dirs=include_dirs, defines=defines,
+                              undefines=undefines)
+    for idl in idls:
+        try:
+            _, result = next(results)
+        except Exception as e:  # noqa: BLE001 - one file's bug must not stop the batch
+            click.echo(f"{idl}: internal error: {type(e).__name__}: {e}", err=True)
+            counts["internal"] += 1
+            worst = EXIT_INTERNAL
+            results = api.check_files(idls[idls.index(idl) + 1:], include_dirs=include_dirs,
+                                      defines=defines, undefines=undefines)
+            continue
+        code = _report(result)
+        n = sum(1 for d in result.diagnostics if d.severity.name == "ERROR")
+        click.echo(f"{idl}: ok" if code == EXIT_OK else
+                   f"{idl}: {n} error{'s' if n != 1 else ''}")
+        counts["ok" if code == EXIT_OK else "errors"] += 1
+        worst = max(worst, code)
+    click.echo(f"{len(idls)} files: {counts['ok']} ok, {counts['errors']} with errors"
+               + (f", {counts['internal']} internal errors" if counts["internal"] else ""))
+    return worst
 
 
 @main.command()

@@ -64,6 +64,10 @@ class SourceCache:
     def add(self, path: str, text: str) -> None:
         self._lines[path] = text.splitlines()
 
+    def text(self, path: str) -> str:
+        """The text of ``path`` as added (lines joined with newlines)."""
+        return "\n".join(self._lines.get(path, ()))
+
     def line(self, path: str, lineno: int) -> str | None:
         lines = self._lines.get(path)
         if lines is None or not 1 <= lineno <= len(lines):

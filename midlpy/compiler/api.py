@@ -13,7 +13,7 @@ import types
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from midlpy.diagnostics import CompileError, Diagnostics, SourceCache, Span
 
@@ -40,13 +40,14 @@ class CompileResult:
 
 def _analyse(idl_path: str, acf: str | None, include_dirs: Sequence[str],
              defines: Mapping[str, str | None] | None, undefines: Sequence[str],
-             result: CompileResult):  # -> model.Program | None
+             result: CompileResult, parse_cache: Any = None):  # -> model.Program | None
     from midlpy.compiler import frontend
     from midlpy.compiler.sema import analyse
 
     program = frontend.load_program(
         idl_path, acf_path=acf, include_dirs=tuple(include_dirs), defines=dict(defines or {}),
-        undefines=tuple(undefines), diags=result.diagnostics, sources=result.sources)
+        undefines=tuple(undefines), diags=result.diagnostics, sources=result.sources,
+        parse_cache=parse_cache)
     if program is None or result.diagnostics.has_errors:
         return None
     model = analyse(program, result.diagnostics)
@@ -63,6 +64,28 @@ def check_file(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[
     with _depth_guard(idl_path, result):
         _analyse(idl_path, acf, include_dirs, defines, undefines, result)
     return result
+
+
+def check_files(idl_paths: Sequence[str], *, include_dirs: Sequence[str] = (),
+                defines: Mapping[str, str | None] | None = None,
+                undefines: Sequence[str] = ()) -> Iterator[tuple[str, CompileResult]]:
+    """``check_file`` for each of ``idl_paths`` (each with its own ``<stem>.acf``), as one
+    batch: a file that several of them import is read and parsed once. The results come
+    one by one, in order."""
+    import gc
+
+    parse_cache: dict[Any, Any] = {}
+    # The ASTs are large and acyclic: the cyclic collector would rescan them for nothing.
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 100_000), *threshold[1:])
+    try:
+        for path in idl_paths:
+            result = CompileResult(Diagnostics(), SourceCache())
+            with _depth_guard(path, result):
+                _analyse(path, None, include_dirs, defines, undefines, result, parse_cache)
+            yield path, result
+    finally:
+        gc.set_threshold(*threshold)
 
 
 def compile_file(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[str] = (),

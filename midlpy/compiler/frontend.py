@@ -18,7 +18,7 @@ from midlpy.compiler import ast
 from midlpy.compiler.parser import parse_text
 from midlpy.compiler.preprocess import Preprocessed, Preprocessor, find_file
 from midlpy.compiler.transform import AcfTransformer, IdlTransformer
-from midlpy.diagnostics import Diagnostics, SourceCache
+from midlpy.diagnostics import Diagnostics, Severity, SourceCache
 
 # Every attribute an ACF may carry (ndr-mes.md section 6.1, plus call_as which MIDL also
 # takes in the ACF). Anything else is an error at its location.
@@ -40,6 +40,10 @@ class Program:
     files: dict[str, ast.IdlFile] = field(default_factory=dict)
     imports: dict[str, tuple[str, ...]] = field(default_factory=dict)
     acf: ast.AcfFile | None = None
+
+
+# (real path, options) -> the parsed file and the text of every file its preprocessing read
+ParseCache = dict[tuple[str, object], tuple[ast.IdlFile, dict[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -137,14 +141,15 @@ def load_program(idl_path: str, *, acf_path: str | None = None,
                  defines: Mapping[str, str | None] | None = None,
                  undefines: Sequence[str] = (),
                  diags: Diagnostics, sources: SourceCache,
-                 parse_cache: dict[tuple[str, object], ast.IdlFile] | None = None,
+                 parse_cache: ParseCache | None = None,
                  ) -> Program | None:
     """Read ``idl_path``, its imports and its ACF. Returns None when the root file could not
     be parsed; other problems are in ``diags`` (check ``diags.has_errors``).
 
     ``parse_cache`` (optional, shared across calls) reuses imported files parsed by an
-    earlier call with the same options: the corpus runner checks hundreds of files that
-    all import the same base files."""
+    earlier call with the same options, as a batch ``check`` of hundreds of files that
+    all import the same base files does. Only files that preprocessed and parsed without
+    errors are kept, with the source lines they read (for rendering later diagnostics)."""
     opts = _Options(tuple(include_dirs), tuple((defines or {}).items()), tuple(undefines))
     files: dict[str, ast.IdlFile] = {}
     imports: dict[str, tuple[str, ...]] = {}
@@ -161,18 +166,22 @@ def load_program(idl_path: str, *, acf_path: str | None = None,
             cached = None if parse_cache is None or not stack[:-1] else \
                 parse_cache.get((real, opts))
             if cached is not None:
-                idl: ast.IdlFile | None = cached
+                idl: ast.IdlFile | None = cached[0]
+                for name, text in cached[1].items():
+                    sources.add(name, text)
             else:
+                errors = sum(d.severity is Severity.ERROR for d in diags)
                 pp = _preprocessor(diags, sources, opts).run_file(path)
                 if not pp.files:  # could not read the file at all
                     state[real] = "failed"
                     return None
                 idl = _idl_from_pp(pp, path, diags)
+                clean = errors == sum(d.severity is Severity.ERROR for d in diags)
+                if parse_cache is not None and idl is not None and clean:
+                    parse_cache[(real, opts)] = (idl, {f: sources.text(f) for f in pp.files})
             if idl is None:
                 state[real] = "failed"
                 return None
-            if parse_cache is not None:
-                parse_cache[(real, opts)] = idl
             resolved: list[str] = []
             for imp in iter_imports(idl.items):
                 for name in imp.files:
