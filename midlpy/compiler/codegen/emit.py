@@ -829,8 +829,10 @@ class ModuleEmitter:
             c(f"{'if' if first else 'elif'} v.{f.pyname} is not None:")
             first = False
             c.indent()
-            for it in self._deferred_items([f], "v", "v"):
-                it.slot = "s"
+            items = self._deferred_items([f], "v", "v")
+            for k, it in enumerate(items):
+                # one referent: the arm's slot itself; several: the arm returned a tuple
+                it.slot = "s" if len(items) == 1 else f"s[{k}]"
                 item(c, it)
             c.dedent()
         if first:
@@ -1290,7 +1292,10 @@ class ModuleEmitter:
             c(f"w.align({max_arm})")
         slots = self._enc_members(c, [f], "v", 1, conformant=False,
                                   acc_of=lambda _f: arm_value)
-        c(f"return {slots[0] if slots else 'None'}")
+        if len(slots) > 1:  # an arm struct with several pointers: one slot each
+            c(f"return ({', '.join(slots)})")
+        else:
+            c(f"return {slots[0] if slots else 'None'}")
 
     def _enc_union_deferred(self, u: model.UnionDef) -> str:
         return self._union_deferred(

@@ -286,9 +286,15 @@ class Resolver:
             s.fields = self._fields(node.fields or (), origin, name)
             self._distinct(s.fields, name, set())
             return s
+        # [ms_union] on the interface reaches every non-encapsulated union declared in
+        # it, anonymous embedded ones included; on a typedef, that union only
+        iface = origin.interface
+        ms_union = node.switch is None and (
+            attr(typedef_attrs, "ms_union") is not None
+            or (iface is not None and attr(iface.attrs, "ms_union") is not None))
         u = model.UnionDef(name=name, idl_name=name, switch_type=Prim("int32"), arms=[],
                            span=span, encapsulated=node.switch is not None,
-                           ms_union=attr(typedef_attrs, "ms_union") is not None)
+                           ms_union=ms_union)
         self.defs[key] = u
         self.def_origin[key] = origin
         self._union(u, node, origin, typedef_attrs)
