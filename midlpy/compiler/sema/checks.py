@@ -18,6 +18,14 @@ def run(defs: list[model.NamedType], root: model.ModuleModel, diags: Diagnostics
             for f in d.fields:
                 for attr_name, corr in _correlations(f.type):
                     _check_corr(attr_name, corr, fields, d.name, diags)
+    for iface in root.interfaces:
+        if iface.object:
+            continue  # no stubs are generated for COM methods
+        for proc in iface.procs:
+            params = {p.name: p for p in proc.params}
+            for p in proc.params:
+                for attr_name, corr in _correlations(p.type):
+                    _check_corr(attr_name, corr, params, proc.name, diags, "parameter")
     _marshallability(defs, root, diags)
 
 
@@ -176,17 +184,18 @@ def _names(e: ast.Expr) -> list[ast.Name]:
     return out
 
 
-def _check_corr(attr_name: str, corr: Corr, fields: dict[str, model.FieldDef], owner: str,
-                diags: Diagnostics) -> None:
+def _check_corr(attr_name: str, corr: Corr,
+                fields: dict[str, model.FieldDef] | dict[str, model.ParamDef], owner: str,
+                diags: Diagnostics, kind: str = "field") -> None:
     for n in _names(corr.expr):
         f = fields.get(n.id)
         if f is None:
             diags.error("bad-correlation",
-                        f"[{attr_name}] refers to '{n.id}', which is not a field of '{owner}'",
+                        f"[{attr_name}] refers to '{n.id}', which is not a {kind} of '{owner}'",
                         n.span)
         elif not _is_integer(f.type):
             diags.error("bad-correlation",
-                        f"[{attr_name}] refers to '{n.id}', which is not an integer field",
+                        f"[{attr_name}] refers to '{n.id}', which is not an integer {kind}",
                         n.span)
 
 
