@@ -90,6 +90,7 @@ class Proc:
     n_in: int
     n_out: int  # [out] values, the return value included
     ctx: tuple[CtxParam, ...] = ()
+    out_ins: tuple[int, ...] = ()  # [in] values enc_out takes after the [out] ones
 
 
 @dataclass(frozen=True)
@@ -303,10 +304,11 @@ class Dispatcher:
                                    f"{proc.name}: the context handle was closed")
             for c, entry in bound.items():
                 ins[c.in_pos] = entry.obj  # type: ignore[index]
+            correlated = [ins[i] for i in proc.out_ins]  # before the impl can touch them
             outs = _as_list(self._invoke(proc, ins), proc.n_out, proc.name)
             created = self._contexts_out(assoc, proc, bound, outs)
             try:
-                return _marshal(proc.enc_out, outs)
+                return _marshal(proc.enc_out, outs + correlated)
             except RpcError:
                 for entry in created:  # the client will never see them: undo at once
                     entry.closed = True

@@ -21,12 +21,10 @@ if not WINE_IDL.is_dir():
 # Files that do not compile yet, with the reason; the tests expect them to fail (strict).
 BLOCKED: dict[str, str] = {
     "ms-dhcpm.idl": "enumerators in switch_is",
-    "ms-dssp.idl": "switch_is on a pointer to a union pointer typedef",
     "ms-efsr.idl": "pipes in an RPC interface",
     "ms-even6.idl": "sizeof(type) in constants",
     "ms-fasp.idl": "constants in size_is",
     "ms-frs2.idl": "pipes in an RPC interface",
-    "ms-lsad.idl": "switch_is on a pointer to a union pointer typedef",
     "ms-mqds.idl": "forward typedef recursive through pointers",
     "ms-mqmp.idl": "forward typedef recursive through pointers",
     "ms-mqmq.idl": "forward typedef recursive through pointers",
@@ -34,7 +32,6 @@ BLOCKED: dict[str, str] = {
     "ms-mqqp.idl": "forward typedef recursive through pointers",
     "ms-mqrr.idl": "forward typedef recursive through pointers",
     "ms-rrasm.idl": "struct declared but not defined, through a pointer parameter",
-    "ms-samr.idl": "switch_is on a pointer to a union pointer typedef",
     "ms-scmr.idl": "[string, range] on a string parameter",
     "ms-tpmvsc.idl": "imports oaidl.idl (needs -I with Wine's IDL)",
 }

@@ -70,3 +70,44 @@ typedef long wchar_t;
 interface R {{ typedef struct {{ [string] wchar_t *s; }} S; }}
 """)
     assert "[string] applies only to arrays of char, wchar_t or byte" in text
+
+
+class Recorder:
+    """An in-process transport that keeps the bytes of each request and reply."""
+
+    def __init__(self, server: object) -> None:
+        from midlpy.runtime.rpc import InProcessTransport
+
+        self.inner = InProcessTransport(server)  # type: ignore[arg-type]
+        self.requests: list[bytes] = []
+        self.replies: list[bytes] = []
+
+    def call(self, opnum: int, request: bytes) -> bytes:
+        self.requests.append(bytes(request))
+        reply = self.inner.call(opnum, request)
+        self.replies.append(reply)
+        return reply
+
+
+def test_switch_is_on_a_pointer_to_a_union_pointer_typedef(tmp_path: Path) -> None:
+    # SamrQueryInformationDomain's shape: [out, switch_is(c)] PSAMPR_DOMAIN_INFO_BUFFER *Buffer
+    m = build(tmp_path, f"""
+[uuid({UUID}), version(1.0), pointer_default(unique)]
+interface Sw
+{{
+    typedef [switch_type(long)] union _U {{ [case(1)] long a; [case(2)] short b; }} U, *PU;
+    void Q([in] long c, [out, switch_is(c)] PU *p);
+}}
+""")
+
+    class Impl:
+        def Q(self, c: int) -> object:
+            return m.U(switch=c, a=42) if c == 1 else None
+
+    rec = Recorder(m.SwServer(Impl()))
+    client = m.SwClient(rec)
+    assert client.Q(1) == m.U(switch=1, a=42)
+    # the [ref] outer pointer is not on the wire; the unique one is a referent id, then the
+    # non-encapsulated union: its long discriminant and the arm
+    assert rec.replies[-1] == hx("00 00 02 00  01 00 00 00  2a 00 00 00")
+    # (a NULL inner pointer is the [out] T **pp value-model question, issue 14's wire part)

@@ -1427,6 +1427,7 @@ class ProcEmitter:
 
     def __init__(self, em: ModuleEmitter) -> None:
         self.em = em
+        self.out_ins: dict[str, tuple[int, ...]] = {}  # proc -> [in] positions enc out takes
 
     @staticmethod
     def params(p: model.ProcDef, direction: str) -> list[model.ParamDef]:
@@ -1442,12 +1443,14 @@ class ProcEmitter:
         if direction == "out" and p.returns is not None:
             args.append("return_")
         names = {x.name: f"v_{x.pyname}" for x in p.params}
+        used: set[str] = set()
 
         def lookup(n: str) -> str:
+            used.add(n)
             return names.get(n, n)
 
         c = Code()
-        c(f"def _enc_{p.name}_{direction}(w: _ndr.NdrWriter{''.join(', ' + a + ': Any' for a in args)}) -> None:")
+        c("")  # the def line, once the body says which [in] values the replies need
         c.indent()
         c('_f = ""')
         c("try:")
@@ -1462,6 +1465,15 @@ class ProcEmitter:
             c("pass")
         c.dedent()
         em._enc_except(c)
+        if direction == "out":
+            # a reply's correlations may name [in]-only parameters (switch_is(c) on an [out]
+            # union): the server passes their values after the [out] ones
+            ins = self.params(p, "in")
+            needed = [i for i, x in enumerate(ins) if not x.direction_out and x.name in used]
+            self.out_ins[p.name] = tuple(needed)
+            args += [f"v_{ins[i].pyname}" for i in needed]
+        c.lines[0] = (f"def _enc_{p.name}_{direction}(w: _ndr.NdrWriter"
+                      f"{''.join(', ' + a + ': Any' for a in args)}) -> None:")
         return c.text()
 
     def _enc_param(self, c: Code, t: WireType, x: str, names: Callable[[str], str]) -> None:

@@ -30,7 +30,7 @@ def render(mod: model.ModuleModel, em: Any, pe: Any) -> list[str]:
         for p in procs:
             blocks += [pe.enc(p, "in"), pe.dec(p, "in"), pe.enc(p, "out"), pe.dec(p, "out")]
         blocks.append(_interface(iface, procs, _free(f"{iface.name}Client", taken),
-                                 _free(f"{iface.name}Server", taken)))
+                                 _free(f"{iface.name}Server", taken), pe.out_ins))
     return blocks
 
 
@@ -71,7 +71,7 @@ def _ctx_params(p: model.ProcDef) -> list[str]:
 
 
 def _interface(iface: model.InterfaceDef, procs: list[model.ProcDef], client: str,
-               server: str) -> str:
+               server: str, out_ins: dict[str, tuple[int, ...]]) -> str:
     spec = f"_RPC_{iface.name}"
     lines = [f"#: Interface {iface.name} for RPC: its procedures and their context handles.",
              f"{spec} = _rpc.Interface(",
@@ -82,9 +82,10 @@ def _interface(iface: model.InterfaceDef, procs: list[model.ProcDef], client: st
         n_out = sum(1 for x in p.params if x.direction_out and not x.is_handle)
         n_out += p.returns is not None
         ctx = _ctx_params(p)
+        extra = f", out_ins={out_ins[p.name]!r}" if out_ins.get(p.name) else ""
         lines += [f"        _rpc.Proc({p.name!r}, {p.opnum}, _dec_{p.name}_in, _enc_{p.name}_out,",
                   f"                  _enc_{p.name}_in, _dec_{p.name}_out, n_in={n_in}, "
-                  f"n_out={n_out}" + (", ctx=(" if ctx else "),")]
+                  f"n_out={n_out}{extra}" + (", ctx=(" if ctx else "),")]
         if ctx:
             lines += [f"                      {c}," for c in ctx] + ["                  )),"]
     lines += ["    ),",

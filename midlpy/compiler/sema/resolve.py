@@ -539,15 +539,19 @@ class Resolver:
                                      rng.span)
         sw = attr(all_attrs, "switch_is")
         if sw is not None:
-            target = t.target if isinstance(t, Pointer) else t
+            # the union may sit behind several pointers (`[out, switch_is(c)] PUNION *p`)
+            holder: Pointer | None = None
+            target = t
+            while isinstance(target, Pointer):
+                holder, target = target, target.target
             if not isinstance(target, UnionRef):
                 self.diags.error("switch-is-not-union",
                                  "[switch_is] applies only to a union", sw.span)
             elif sw.args and sw.args[0] is not None and not isinstance(sw.args[0], (ast.UuidLit, ast.TypeArg, ast.DeclArg)):
                 # a fresh reference so each use keeps its own switch_is
                 fresh = UnionRef(target.union, Corr(sw.args[0], sw.span))  # type: ignore[arg-type]
-                if isinstance(t, Pointer):
-                    t.target = fresh
+                if holder is not None:
+                    holder.target = fresh
                 else:
                     t = fresh
         v1 = attr(attrs, "v1_enum")
