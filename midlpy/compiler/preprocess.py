@@ -19,23 +19,29 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
+from midlpy.compiler.limits import (EXPANSION_BASE, EXPANSION_PER_CHAR, MAX_LINE_CHARS, MAX_OUTPUT_TOKENS, MAX_SOURCE_CHARS,
+                                    MAX_STRING_CHARS, OutOfRange, c_div, complement64, fit64,
+                                    parse_int, shift64)
 from midlpy.diagnostics import Diagnostics, SourceCache, Span
 
 # MIDL defines __midl as major * 100 + minor of the compiler version (MIDL 8.01 here).
 MIDL_VERSION_MACRO = "801"
 MAX_INCLUDE_DEPTH = 64
 MAX_INCLUDES = 10_000  # file inclusions per run: unguarded fan-out would be exponential
-MAX_TOTAL_EXPANSION = 4_000_000  # tokens produced by macro expansion per run
+MAX_TOTAL_EXPANSION = 4_000_000  # tokens produced by macro expansion per run, at most
 MAX_EXPANSION_TOKENS = 100_000  # guards against exponential macro blow-up
 MAX_JOINED_LINES = 500  # a macro call's arguments may span at most this many lines
 
+# Strings are unrolled loops (no per-character backtracking state); an unterminated one
+# runs to the end of the line, so that a line of unmatched quotes is scanned once, not
+# once per quote. The parser then rejects it.
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>[ \t\f\v]+)
-  | (?P<id>[A-Za-z_$][A-Za-z0-9_$]*(?:"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')?)
+  | (?P<id>[A-Za-z_$][A-Za-z0-9_$]*(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')?)
   | (?P<num>\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*)
-  | (?P<str>"(?:\\.|[^"\\\n])*")
-  | (?P<chr>'(?:\\.|[^'\\\n])*')
+  | (?P<str>"[^"\\\n]*(?:\\.[^"\\\n]*)*"?)
+  | (?P<chr>'[^'\\\n]*(?:\\.[^'\\\n]*)*'?)
   | (?P<punct>\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^~!=<>?:;,.()\[\]{}\#])
   | (?P<other>.)
     """,
@@ -205,6 +211,8 @@ class Preprocessor:
         self._budget = 0
         self._total = 0
         self._includes = 0
+        self._read = 0  # characters of source read in this run
+        self._emitted = 0  # tokens handed to the parser in this run
         self._halt = False  # a runaway include or expansion stops the whole run
 
     # ----------------------------------------------------------------- entry points
@@ -220,8 +228,20 @@ class Preprocessor:
     def run_text(self, text: str, path: str) -> Preprocessed:
         text = normalize_newlines(text)
         self.sources.add(path, text)
-        self._process(text, path, 0)
+        if self._within_input_budget(text, path, None):
+            self._process(text, path, 0)
         return self._result()
+
+    def _within_input_budget(self, text: str, path: str, where: Span | None) -> bool:
+        """Count ``text`` against the run's input budget; False (and halt) past it."""
+        self._read += len(text)
+        if self._read <= MAX_SOURCE_CHARS:
+            return True
+        self.diags.error("input-too-large",
+                         f"more than {MAX_SOURCE_CHARS} characters of source in one run "
+                         f"(reading '{path}')", where or Span(path, 1, 1, 1, 1))
+        self._halt = True
+        return False
 
     def _result(self) -> Preprocessed:
         text = "\n".join(self.out_lines) + ("\n" if self.out_lines else "")
@@ -249,10 +269,21 @@ class Preprocessor:
         i = 0
         while i < len(phys):
             start = i
-            line = phys[i]
-            while line.endswith("\\") and i + 1 < len(phys):
+            parts = [phys[i]]
+            size = len(parts[0])
+            while parts[-1].endswith("\\") and i + 1 < len(phys) and size <= MAX_LINE_CHARS:
                 i += 1
-                line = line[:-1] + phys[i]
+                parts[-1] = parts[-1][:-1]
+                parts.append(phys[i])
+                size += len(phys[i])
+            line = "".join(parts)
+            if len(line) > MAX_LINE_CHARS:
+                self.diags.error("line-too-long",
+                                 f"line longer than {MAX_LINE_CHARS} characters",
+                                 Span(path, start + 1, 1, start + 1, 2))
+                line = ""
+                while i + 1 < len(phys) and phys[i].endswith("\\"):  # the rest of it
+                    i += 1
             logical.append((line, start + 1))
             i += 1
         # Comments: a state machine across logical lines, aware of string literals.
@@ -364,7 +395,8 @@ class Preprocessor:
                     self._include(rest, rest_col, path, lineno, depth, dspan)
                 elif name == "line":
                     toks = self._expand_line(tokenize(rest, rest_col), path, lineno)
-                    if toks and toks[0].kind == "num" and toks[0].text.isdigit():
+                    if (toks and toks[0].kind == "num" and toks[0].text.isdigit()
+                            and len(toks[0].text) <= 10):
                         line_delta = int(toks[0].text) - (lineno + 1)
                         if len(toks) > 1 and toks[1].kind == "str":
                             report_file = _unquote(toks[1].text)
@@ -394,12 +426,16 @@ class Preprocessor:
             # Collect continuation lines while a function-like macro call is still open.
             toks = tokenize(raw)
             joined = 0
-            while k < len(lines) and joined < MAX_JOINED_LINES and self._needs_more(toks):
+            size = len(raw)
+            call = _OpenCall(self.macros)
+            while (k < len(lines) and joined < MAX_JOINED_LINES and size <= MAX_LINE_CHARS
+                   and call.open_after(toks)):
                 nxt, nxt_line = lines[k]
                 if _DIRECTIVE_RE.match(nxt):
                     break
                 k += 1
                 joined += 1
+                size += len(nxt)
                 more = tokenize(nxt)
                 if more:
                     more[0].space = True
@@ -420,30 +456,22 @@ class Preprocessor:
         for fr in conds:
             self.diags.error("unterminated-conditional", "#if without #endif", fr.span)
 
-    def _needs_more(self, toks: list[Tok]) -> bool:
-        """True when the line ends inside a function-like macro call's argument list."""
-        depth = 0
-        pending = False
-        for t in toks:
-            if depth == 0:
-                if pending and t.text == "(":
-                    depth = 1
-                    continue
-                pending = False
-                if t.kind == "id":
-                    m = self.macros.get(t.text)
-                    pending = m is not None and m.params is not None
-                continue
-            if t.text == "(":
-                depth += 1
-            elif t.text == ")":
-                depth -= 1
-        return depth > 0
-
     def _emit(self, toks: list[Tok], file: str, line: int, raw: str) -> None:
         """Append one output line; source tokens keep their columns when they can."""
         if not toks:
             return
+        self._emitted += len(toks)
+        if self._emitted > MAX_OUTPUT_TOKENS:
+            self.diags.error("input-too-large", f"more than {MAX_OUTPUT_TOKENS} tokens after "
+                             "preprocessing in one run", Span(file, line, 1, line, 2))
+            self._halt = True
+            return
+        for t in toks:
+            if t.kind in ("str", "chr") and len(t.text) > MAX_STRING_CHARS:
+                self.diags.error("string-too-long", f"string literal longer than "
+                                 f"{MAX_STRING_CHARS} characters",
+                                 Span(file, line, t.col, line, t.col + 1))
+                return
         parts: list[str] = []
         segs: list[tuple[int, int, bool]] = []
         pos = 1
@@ -558,6 +586,8 @@ class Preprocessor:
         except OSError as e:
             self.diags.error("include-not-found", f"cannot read '{found}': {e.strerror or e}",
                              dspan)
+            return
+        if not self._within_input_budget(text, found, dspan):
             return
         self.sources.add(found, text)
         self._process(text, found, depth + 1)
@@ -687,9 +717,10 @@ class Preprocessor:
             out[0].space = use.space
         self._budget += len(out)
         self._total += len(out)
-        if self._total > MAX_TOTAL_EXPANSION:
+        limit = min(MAX_TOTAL_EXPANSION, EXPANSION_BASE + EXPANSION_PER_CHAR * self._read)
+        if self._total > limit:
             self.diags.error("macro-expansion", "macro expansion in this run is too large "
-                             f"(over {MAX_TOTAL_EXPANSION} tokens)",
+                             f"(over {limit} tokens)",
                              Span(path, line, use.col, line, use.col + len(use.text)))
             self._halt = True
             raise _Abort
@@ -748,6 +779,35 @@ class Preprocessor:
             return False
 
 
+class _OpenCall:
+    """Tells, line by line, whether a function-like macro call's argument list is still
+    open (its arguments continue on the next line). Incremental: each token is seen once."""
+
+    def __init__(self, macros: Mapping[str, Macro]) -> None:
+        self.macros = macros
+        self.depth = 0
+        self.pending = False
+        self.seen = 0
+
+    def open_after(self, toks: list[Tok]) -> bool:
+        for t in toks[self.seen:]:
+            if self.depth == 0:
+                if self.pending and t.text == "(":
+                    self.depth = 1
+                    continue
+                self.pending = False
+                if t.kind == "id":
+                    m = self.macros.get(t.text)
+                    self.pending = m is not None and m.params is not None
+                continue
+            if t.text == "(":
+                self.depth += 1
+            elif t.text == ")":
+                self.depth -= 1
+        self.seen = len(toks)
+        return self.depth > 0
+
+
 def find_file(name: str, includer: str | None, include_dirs: Sequence[str]) -> str | None:
     """Resolve an include/import name: beside the includer first (for quoted names), then
     each include directory in order. Returns the path as it will be reported."""
@@ -791,7 +851,10 @@ def char_value(text: str) -> int:
         raise ValueError("empty character literal")
     if body[0] != "\\":
         if len(body) != 1:
-            # multi-char constants: big-endian packing like common C compilers
+            # multi-char constants: big-endian packing like common C compilers; an int
+            # holds four, and we allow eight (a 64-bit constant)
+            if len(body) > 8:
+                raise ValueError("character constant too long")
             v = 0
             for ch in body:
                 v = (v << 8) | (ord(ch) & 0xFF)
@@ -808,17 +871,18 @@ def char_value(text: str) -> int:
 
 
 def int_value(text: str) -> int:
-    """Value of a C integer literal with any u/l/i64 suffix."""
+    """Value of a C integer literal with any u/l/i64 suffix; :class:`OutOfRange` (a
+    ValueError) past 64 bits."""
     t = text.rstrip("uUlL")
     if t.lower().endswith("i64") or t.lower().endswith("i32"):
         t = t[:-3].rstrip("uUlL")
     if t.lower().startswith("0x"):
-        return int(t[2:], 16)
+        return parse_int(t[2:], 16)
     if t.lower().startswith("0b"):
-        return int(t[2:], 2)
+        return parse_int(t[2:], 2)
     if len(t) > 1 and t.startswith("0"):
-        return int(t, 8)
-    return int(t, 10)
+        return parse_int(t, 8)
+    return parse_int(t, 10)
 
 
 class _EvalError(Exception):
@@ -833,7 +897,11 @@ _BINARY_PREC = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<":
 
 
 class ExprEval:
-    """Evaluates a macro-expanded ``#if`` expression (identifiers left over count as 0)."""
+    """Evaluates a macro-expanded ``#if`` expression (identifiers left over count as 0).
+
+    Arithmetic is C's in 64 bits (see :mod:`midlpy.compiler.limits`): a literal or a result
+    that does not fit, a shift count outside 0..63 and a zero divisor are errors.
+    """
 
     def __init__(self, toks: list[Tok]) -> None:
         self.toks = toks
@@ -889,6 +957,12 @@ class ExprEval:
 
     def unary(self) -> int:
         t = self.take()
+        try:
+            return self._unary(t)
+        except OutOfRange as e:
+            raise _EvalError(f"{e} in #if expression", t) from None
+
+    def _unary(self, t: Tok) -> int:
         if t.text == "(":
             v = self.cond()
             close = self.take()
@@ -896,21 +970,25 @@ class ExprEval:
                 raise _EvalError("expected ')' in #if expression", close)
             return v
         if t.text == "-":
-            return -self.unary()
+            return fit64(-self.unary())
         if t.text == "+":
             return self.unary()
         if t.text == "~":
-            return ~self.unary()
+            return complement64(self.unary())
         if t.text == "!":
             return int(not self.unary())
         if t.kind == "num":
             try:
                 return int_value(t.text)
+            except OutOfRange as e:
+                raise _EvalError(f"{e} in #if expression", t) from None
             except ValueError:
                 raise _EvalError(f"bad number '{t.text}' in #if expression", t) from None
         if t.kind == "chr":
             try:
-                return char_value(t.text)
+                return fit64(char_value(t.text))
+            except OutOfRange:
+                raise
             except ValueError:
                 raise _EvalError(f"bad character constant {t.text} in #if expression",
                                  t) from None
@@ -922,21 +1000,21 @@ class ExprEval:
 
 
 def _apply(op: str, a: int, b: int, tok: Tok) -> int:
-    if op in ("/", "%"):
-        if b == 0:
-            raise _EvalError("division by zero in #if expression", tok)
-        q = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
-        return q if op == "/" else a - q * b
-    if op in ("<<", ">>"):
-        if b < 0 or b > 4096:
-            raise _EvalError("shift count out of range in #if expression", tok)
-        return a << b if op == "<<" else a >> b
-    return {
-        "+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-        "&": lambda: a & b, "|": lambda: a | b, "^": lambda: a ^ b,
-        "==": lambda: int(a == b), "!=": lambda: int(a != b), "<": lambda: int(a < b),
-        ">": lambda: int(a > b), "<=": lambda: int(a <= b), ">=": lambda: int(a >= b),
-    }[op]()
+    try:
+        if op in ("/", "%"):
+            return c_div(op, a, b)
+        if op in ("<<", ">>"):
+            return shift64(op, a, b)
+        return fit64({
+            "+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+            "&": lambda: a & b, "|": lambda: a | b, "^": lambda: a ^ b,
+            "==": lambda: int(a == b), "!=": lambda: int(a != b), "<": lambda: int(a < b),
+            ">": lambda: int(a > b), "<=": lambda: int(a <= b), ">=": lambda: int(a >= b),
+        }[op]())
+    except ZeroDivisionError:
+        raise _EvalError("division by zero in #if expression", tok) from None
+    except OutOfRange as e:
+        raise _EvalError(f"{e} in #if expression", tok) from None
 
 
 def preprocess_file(path: str, diags: Diagnostics, sources: SourceCache, *,

@@ -9,6 +9,7 @@ Lark would wrap an exception raised here in a ``VisitError``.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -17,6 +18,7 @@ from lark import Token, Transformer, Tree
 from lark.tree import Meta
 
 from midlpy.compiler import ast
+from midlpy.compiler.limits import MAX_STRING_CHARS, OutOfRange, shorten
 from midlpy.compiler.preprocess import Preprocessed, char_value, int_value
 from midlpy.diagnostics import Diagnostics, Span
 
@@ -119,14 +121,22 @@ class _Base(Transformer):  # type: ignore[type-arg]
         text = str(c[0])
         try:
             value = int_value(text)
+        except OutOfRange as e:
+            self.error("number-range", f"{e}: '{shorten(text)}'", self.tspan(c[0]))
+            value = 0
         except ValueError:
-            self.error("bad-number", f"invalid number '{text}'", self.tspan(c[0]))
+            self.error("bad-number", f"invalid number '{shorten(text)}'", self.tspan(c[0]))
             value = 0
         return ast.Num(value, text, self.tspan(c[0]))
 
     def float(self, meta: Meta, c: list[Token]) -> ast.FloatNum:
         text = str(c[0])
-        return ast.FloatNum(float(text.rstrip("fFlL")), text, self.tspan(c[0]))
+        value = float(text.rstrip("fFlL"))
+        if not math.isfinite(value):
+            self.error("number-range", f"floating constant out of range: '{shorten(text)}'",
+                       self.tspan(c[0]))
+            value = 0.0
+        return ast.FloatNum(value, text, self.tspan(c[0]))
 
     def char(self, meta: Meta, c: list[Token]) -> ast.CharLit:
         try:
@@ -137,7 +147,13 @@ class _Base(Transformer):  # type: ignore[type-arg]
         return ast.CharLit(value, self.tspan(c[0]))
 
     def string(self, meta: Meta, c: list[Token]) -> ast.Str:
-        return ast.Str("".join(decode_string(str(t)) for t in c), self.span(meta))
+        value = "".join(decode_string(str(t)) for t in c)
+        if len(value) > MAX_STRING_CHARS:
+            self.error("string-too-long",
+                       f"string literal longer than {MAX_STRING_CHARS} characters",
+                       self.span(meta))
+            value = ""
+        return ast.Str(value, self.span(meta))
 
     def name(self, meta: Meta, c: list[Token]) -> ast.Name:
         return ast.Name(str(c[0]), self.tspan(c[0]))
