@@ -256,6 +256,8 @@ def _report(parser: Lark, pp: Preprocessed, e: UnexpectedInput, diags: Diagnosti
         ch = pp.text[pos] if pos < len(pp.text) else ""
         if ch in "\"'":
             msg = "unterminated string literal" if ch == '"' else "unterminated character constant"
+        elif ch == "$":
+            msg = "'$' is not allowed in names (a Python name cannot hold it)"
         elif ch.isprintable() and ch != " ":
             msg = f"unexpected character '{ch}'"
         else:

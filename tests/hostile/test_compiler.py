@@ -39,6 +39,8 @@ PATHOLOGICAL: dict[str, str | bytes] = {
     "import_dir": 'import "/";\ninterface x {}',
     "huge_numbers": "interface x { const hyper X = 999999999999999999999999999999999999999; }",
     "huge_array": "interface x { typedef struct { long a[99999999999999999999]; } T; }",
+    "huge_ndr_array": "interface x { typedef struct { long a[0x100000000]; } T; }",
+    "huge_fixed_array": "interface x { typedef struct { long a[0xFFFFFFFF]; } T; }",
     "huge_shift": "interface x { const long X = 1 << 100000000; }",
     "div_zero": "interface x { const long X = 1 / 0; const long Y = 1 % 0; }",
     "typedef_cycle": "interface x { typedef A B; typedef B A; typedef struct { A a; } T; }",
@@ -89,7 +91,8 @@ def test_pathological_input_gives_located_diagnostics_or_compiles(case: str, tmp
 
 @pytest.mark.parametrize(("case", "code"), [
     ("struct_in_itself", "recursive-by-value"), ("mutual_structs", "recursive-by-value"),
-    ("huge_array", "bad-array-size"), ("deep_by_value_chain", "too-deep"),
+    ("huge_array", "number-range"), ("huge_ndr_array", "bad-array-size"),
+    ("huge_fixed_array", "bad-array-size"), ("deep_by_value_chain", "too-deep"),
 ])
 def test_regression_hostile_types_are_diagnosed(case: str, code: str, tmp_path: Path) -> None:
     path = tmp_path / "case.idl"

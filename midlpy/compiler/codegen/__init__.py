@@ -302,24 +302,39 @@ def _annotation(t: WireType, ref: Any) -> str:
 
 
 def _default(t: WireType, ref: Any) -> str:
+    """A dataclass field default: a literal for immutable values, else a factory."""
+    if isinstance(t, StructRef):
+        return f"_field(default_factory={ref(t.struct, '')})"
+    if isinstance(t, UnionRef):
+        return f"_field(default_factory={ref(t.union, '')})"
+    zero = _zero(t, ref)
+    if isinstance(t, Array) and zero not in ('""', 'b""') and not zero.startswith("bytes("):
+        return f"_field(default_factory={'list' if zero == '[]' else f'lambda: {zero}'})"
+    return zero
+
+
+def _zero(t: WireType, ref: Any) -> str:
+    """An expression for a fresh zero value of ``t``: a fixed array holds its count of
+    zero elements (structs constructed), so that a default value encodes as it stands.
+    sema.checks bounds the objects one default may create."""
     if isinstance(t, Prim):
         return {"boolean": "False", "float": "0.0", "double": "0.0"}.get(t.name, "0")
     if isinstance(t, EnumRef):
         return "0"
+    if isinstance(t, (StructRef, UnionRef)):
+        return f"{ref(t.struct if isinstance(t, StructRef) else t.union, '')}()"
     if isinstance(t, Array):
         ann = _annotation(t, ref)
         if ann == "str":
             return '""'
         if ann == "bytes":
             return f"bytes({t.fixed})" if t.fixed and not t.varying else 'b""'
-        if t.fixed and not t.varying and isinstance(t.element, (Prim, EnumRef)):
-            zero = _default(t.element, ref)
-            return f"_field(default_factory=lambda: [{zero}] * {t.fixed})"
-        return "_field(default_factory=list)"
-    if isinstance(t, StructRef):
-        return f"_field(default_factory={ref(t.struct, '')})"
-    if isinstance(t, UnionRef):
-        return f"_field(default_factory={ref(t.union, '')})"
+        if not t.fixed or t.varying:
+            return "[]"
+        zero = _zero(t.element, ref)
+        if isinstance(t.element, (Prim, EnumRef)):
+            return f"[{zero}] * {t.fixed}"
+        return f"[{zero} for _ in range({t.fixed})]"
     return "None"
 
 

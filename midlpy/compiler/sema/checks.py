@@ -4,7 +4,9 @@ non-encapsulated unions have a discriminant. All problems are reported together.
 from __future__ import annotations
 
 from midlpy.compiler import ast, model
-from midlpy.compiler.model import Array, Corr, Pointer, Prim, EnumRef, UnionRef, WireType
+from midlpy.compiler.limits import MAX_FIXED_ELEMENTS
+from midlpy.compiler.model import (Array, Corr, EnumRef, Pointer, Prim, StructRef, UnionRef,
+                                   WireType)
 from midlpy.diagnostics import Diagnostics, Span
 
 _ATTR_OF = {"size": "size_is", "max": "max_is", "min": "min_is", "length": "length_is",
@@ -27,6 +29,42 @@ def run(defs: list[model.NamedType], root: model.ModuleModel, diags: Diagnostics
                 for attr_name, corr in _correlations(p.type):
                     _check_corr(attr_name, corr, params, proc.name, diags, "parameter")
     _marshallability(defs, root, diags)
+    _default_sizes(defs, diags)
+
+
+# ------------------------------------------------------------------ default values
+#
+# A struct's default value holds every fixed array at its full count (so that it encodes
+# as it stands). A size that cannot be real would make constructing it allocate without
+# bound: MSVC refuses arrays over 0x7FFFFFFF bytes (C2148); midlpy, holding one Python
+# object per element, refuses a type whose default holds more than MAX_FIXED_ELEMENTS.
+
+
+def _default_sizes(defs: list[model.NamedType], diags: Diagnostics) -> None:
+    cost: dict[int, int] = {}
+
+    def of_type(t: WireType) -> int:
+        if isinstance(t, Array) and t.fixed and not t.varying:
+            return t.fixed * of_type(t.element)
+        if isinstance(t, StructRef):
+            return of_struct(t.struct)
+        return 1
+
+    def of_struct(d: model.StructDef) -> int:
+        if id(d) not in cost:
+            cost[id(d)] = 1  # a by-value cycle is reported elsewhere
+            total = 1
+            for f in d.fields:
+                total = min(total + of_type(f.type), MAX_FIXED_ELEMENTS + 1)
+            cost[id(d)] = total
+        return cost[id(d)]
+
+    for d in defs:
+        if isinstance(d, model.StructDef) and of_struct(d) > MAX_FIXED_ELEMENTS:
+            where = next((f.span for f in d.fields if of_type(f.type) > MAX_FIXED_ELEMENTS),
+                         d.span)
+            diags.error("bad-array-size", f"a value of '{d.name}' would hold more than "
+                        f"{MAX_FIXED_ELEMENTS} elements in fixed arrays", where)
 
 
 # ------------------------------------------------------------------ what can be marshalled

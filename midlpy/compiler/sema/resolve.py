@@ -128,7 +128,12 @@ class Resolver:
                 self._consts_evaluating.add(en.name)
                 try:
                     v = evaluate(en.value, self.const_env())
-                    value = int(v) if isinstance(v, (int, float)) else 0
+                    if isinstance(v, int):
+                        value = v
+                    else:
+                        self.diags.error("not-integer", f"the value of enumerator '{en.name}' "
+                                         "must be an integer", _span(en.value))
+                        value = nxt
                 except ConstError as e:
                     self.diags.error("not-constant", str(e), e.span)
                     value = nxt

@@ -129,7 +129,7 @@ class CYPHER_BLOCK:
 class USER_SESSION_KEY:
     """struct USER_SESSION_KEY (pac.idl:78)"""
 
-    data: list[CYPHER_BLOCK] = _field(default_factory=list)  # [2] array of CYPHER_BLOCK
+    data: list[CYPHER_BLOCK] = _field(default_factory=lambda: [CYPHER_BLOCK() for _ in range(2)])  # [2] array of CYPHER_BLOCK
 
 
 @_dataclass(slots=True)
