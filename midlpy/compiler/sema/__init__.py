@@ -39,10 +39,11 @@ def analyse(program: Any, diags: Diagnostics) -> model.ProgramModel | None:
         a = attr(iface.attrs, "pointer_default")
         if a and a.args and isinstance(a.args[0], ast.Name):
             default_pd = a.args[0].id
-    res = Resolver(scope, diags, default_pd, acf.typedefs, root_file=root.path)
+    res = Resolver(scope, diags, default_pd, acf.typedefs, root_file=root.path,
+                   imports=program.imports)
 
     for td in scope.typedef_order:
-        res.typedef_type(td.name)
+        res.entry_type(td)
     for body in scope.bodies:
         res.body_def(body.node, body.origin, body.typedef_attrs)
 

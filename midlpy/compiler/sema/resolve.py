@@ -24,7 +24,7 @@ from midlpy.compiler import ast, model
 from midlpy.compiler.model import (FULL, REF, UNIQUE, Array, ContextHandle, Convert, Corr,
                                    EnumRef, Pointer, Prim, StructRef, UnionRef, WireType)
 from midlpy.compiler.sema.consteval import ConstError, evaluate
-from midlpy.compiler.sema.scope import Origin, Scope, TagEntry, attr
+from midlpy.compiler.sema.scope import Origin, Scope, TagEntry, TypedefEntry, attr
 from midlpy.diagnostics import Diagnostics, Span
 
 # Names MIDL knows without a declaration; a user typedef of the same name wins.
@@ -74,16 +74,20 @@ class Resolver:
     """Builds model definitions on demand; one per program."""
 
     def __init__(self, scope: Scope, diags: Diagnostics, default_pd: str | None,
-                 acf_typedefs: dict[str, ast.Attrs], root_file: str = "") -> None:
+                 acf_typedefs: dict[str, ast.Attrs], root_file: str = "",
+                 imports: dict[str, tuple[str, ...]] | None = None) -> None:
         self.scope = scope
+        self.imports = imports or {}
+        self._visible: dict[tuple[str, str], TypedefEntry | None] = {}
+        self._conflicts: dict[tuple[str, str], list[TypedefEntry]] = {}
         self.diags = diags
         self.root_file = root_file
         self.default_pd = default_pd or "unique"
         self.acf_typedefs = acf_typedefs
         self.defs: dict[int, model.NamedType] = {}  # id(ast node) -> def
         self.def_origin: dict[int, Origin] = {}
-        self.typedef_cache: dict[str, WireType | Handle | None] = {}
-        self.in_progress: set[str] = set()
+        self.typedef_cache: dict[int, WireType | Handle | None] = {}  # id(entry) ->
+        self.in_progress: set[int] = set()
         self.names: dict[int, str] = self._choose_names()
         self.unsized_names: dict[int, str] = {}  # id(Array) -> display name
         self._const_env: dict[str, int | float | str] = {}
@@ -152,7 +156,7 @@ class Resolver:
         if ops:
             return None
         if isinstance(spec, ast.TypeName) and spec.name in self.scope.typedefs:
-            t = self.typedef_type(spec.name)
+            t = self.typedef_type(spec.name, None, spec.span)
             if isinstance(t, Prim):
                 return t.size
             if isinstance(t, EnumRef):
@@ -234,12 +238,74 @@ class Resolver:
 
     # ------------------------------------------------------------------ named types
 
-    def typedef_type(self, name: str) -> WireType | Handle | None:
-        """The wire type a typedef name stands for (None for void or an error)."""
-        if name in self.typedef_cache:
-            return self.typedef_cache[name]
-        entry = self.scope.typedefs[name]
-        if name in self.in_progress:
+    def lookup(self, name: str, file: str | None = None,
+               span: Span | None = None) -> TypedefEntry | None:
+        """The typedef ``name`` means in ``file`` (the root file by default): the file's own
+        definition, else the one its imports agree on. Imports that bring two different
+        definitions, neither of them the file's own, are a conflict, reported at ``span``."""
+        if name not in self.scope.variants:
+            return self.scope.typedefs.get(name)
+        entry = self._visible_in(name, file or self.root_file)
+        if entry is not None and id(entry) in self.in_progress and entry.origin.file == file:
+            # `typedef DECIMAL DECIMAL;` (ms-uamg): as in C, a definition is in effect after
+            # itself, so its own right-hand side means the imported one
+            entry = self._imported(name, file) or entry
+        key = (name, file or self.root_file)
+        if key in self._conflicts and span is not None:
+            a, b = self._conflicts.pop(key)[:2]
+            self.diags.error("typedef-conflict",
+                             f"'{name}' is defined differently at {a.span} and at {b.span}, "
+                             "both imported here; define it in this file or import one",
+                             span)
+        return entry if entry is not None else self.scope.typedefs.get(name)
+
+    def _visible_in(self, name: str, file: str) -> TypedefEntry | None:
+        key = (name, file)
+        if key in self._visible:
+            return self._visible[key]
+        self._visible[key] = None  # an import cycle meets nothing new
+        found = self.scope.by_file.get(key) or self._imported(name, file)
+        self._visible[key] = found
+        return found
+
+    def _imported(self, name: str, file: str) -> TypedefEntry | None:
+        """The definition of ``name`` that ``file``'s imports bring (conflicts noted)."""
+        seen: list[TypedefEntry] = []
+        for imp in self.imports.get(file, ()):
+            e = self._visible_in(name, imp)
+            if e is not None and e not in seen:
+                seen.append(e)
+        # a definition made in a file that imports another's file replaces it there
+        seen = [e for e in seen if not any(
+            o is not e and self._reaches(o.origin.file, e.origin.file) for o in seen)]
+        if len(seen) > 1:
+            self._conflicts[(name, file)] = seen
+        return seen[0] if seen else None
+
+    def _reaches(self, file: str, target: str) -> bool:
+        """Whether ``file`` imports ``target``, directly or through other imports."""
+        stack, seen = [file], {file}
+        while stack:
+            for imp in self.imports.get(stack.pop(), ()):
+                if imp == target:
+                    return True
+                if imp not in seen:
+                    seen.add(imp)
+                    stack.append(imp)
+        return False
+
+    def typedef_type(self, name: str, file: str | None = None,
+                     span: Span | None = None) -> WireType | Handle | None:
+        """The wire type a typedef name stands for in ``file`` (None for void or an error)."""
+        entry = self.lookup(name, file, span)
+        return None if entry is None else self.entry_type(entry)
+
+    def entry_type(self, entry: TypedefEntry) -> WireType | Handle | None:
+        """The wire type of one typedef definition."""
+        name = entry.name
+        if id(entry) in self.typedef_cache:
+            return self.typedef_cache[id(entry)]
+        if id(entry) in self.in_progress:
             # A struct reaching itself through a pointer (TYPEDESC -> ARRAYDESC -> TYPEDESC)
             # meets its own typedef again while its body is being read: that body exists.
             body = None if entry.declarator.ops else self._body_of(entry.type)
@@ -253,20 +319,20 @@ class Resolver:
             self.diags.error("recursive-typedef", f"typedef '{name}' refers to itself",
                              entry.span)
             return None
-        self.in_progress.add(name)
+        self.in_progress.add(id(entry))
         try:
             t = self.resolve(entry.type, entry.declarator.ops, entry.attrs, entry.origin,
                              context="typedef", name=name, span=entry.span,
                              acf_attrs=self.acf_typedefs.get(name, ()))
         finally:
-            self.in_progress.discard(name)
+            self.in_progress.discard(id(entry))
         builtin = PREDEFINED.get(name)
         if (builtin and isinstance(t, Prim) and t.range is None
                 and model.PRIMITIVES[t.name][:2] == model.PRIMITIVES[builtin][:2]):
             # `typedef unsigned short wchar_t;` (MIDL's headers, ms-dtyp.idl) restates the
             # built-in type: it keeps what the built-in is, a character type for [string].
             t = Prim(builtin)
-        self.typedef_cache[name] = t
+        self.typedef_cache[id(entry)] = t
         return t
 
     def body_def(self, node: ast.StructType | ast.UnionType | ast.EnumType, origin: Origin,
@@ -423,13 +489,15 @@ class Resolver:
         levels: list[Level] = [Level(op) for op in reversed(ops) if not isinstance(op, ast.FuncOp)]
         base = spec
         base_attrs: ast.Attrs = ()
+        where = origin.file  # the file a name met while unfolding is looked up in
         # Unfold pointer/array typedefs so that attributes reach their levels.
         while True:
             while isinstance(base, ast.Qualified):
                 base = base.type
             if not isinstance(base, ast.TypeName) or base.name not in self.scope.typedefs:
                 break
-            td = self.scope.typedefs[base.name]
+            td = self.lookup(base.name, where, base.span)
+            assert td is not None
             tattrs = td.attrs + self.acf_typedefs.get(td.name, ())
             if not td.declarator.ops or _ends_unfolding(tattrs):
                 break
@@ -437,6 +505,7 @@ class Resolver:
                           if not isinstance(op, ast.FuncOp))
             base = td.type
             base_attrs = tattrs
+            where = td.origin.file
 
         all_attrs = attrs + acf_attrs
         if context == "typedef":
@@ -452,7 +521,7 @@ class Resolver:
             pass
 
         inner = self._base(base, origin, all_attrs if not levels else base_attrs, span,
-                           hint=name)
+                           hint=name, where=where)
         if inner is None and not levels:
             return None
         if isinstance(inner, Handle):
@@ -630,13 +699,13 @@ class Resolver:
         return None
 
     def _base(self, base: ast.TypeSpec, origin: Origin, attrs: ast.Attrs, span: Span,
-              hint: str) -> WireType | Handle | None:
+              hint: str, where: str | None = None) -> WireType | Handle | None:
         if isinstance(base, ast.BaseType):
             return _base_prim(base)
         if isinstance(base, ast.TypeName):
             n = base.name
             if n in self.scope.typedefs:
-                return self.typedef_type(n)
+                return self.typedef_type(n, where or origin.file, base.span)
             if n == HANDLE_T:
                 return HANDLE
             if n in self.scope.interface_names:

@@ -73,6 +73,11 @@ class Scope:
     interface_names: set[str] = field(default_factory=set)
     operations: list[OperationEntry] = field(default_factory=list)
     typedef_order: list[TypedefEntry] = field(default_factory=list)
+    # A name typedef'd differently by several files: every definition, first one first.
+    # Which one a reference means depends on the file it is in (Resolver.lookup).
+    variants: dict[str, list[TypedefEntry]] = field(default_factory=dict)
+    # (name, file) -> the definition that file itself gives (identical repeats share one)
+    by_file: dict[tuple[str, str], TypedefEntry] = field(default_factory=dict)
     cpp_quotes: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -105,20 +110,8 @@ def _collect_items(items: tuple[ast.Item, ...], origin: Origin, scope: Scope,
             for d in item.declarators:
                 if d.name is None:
                     continue
-                entry = TypedefEntry(d.name, item.attrs, item.type, d, origin, d.span)
-                old = scope.typedefs.get(d.name)
-                if old is not None and not _same_typedef(old, entry):
-                    if old.origin.file != origin.file:
-                        # headers that redeclare a type for C's sake (behind cpp_quote("#if 0"))
-                        diags.warning("redefinition", f"'{d.name}' is already defined at "
-                                      f"{old.span}; keeping that definition", d.span)
-                    else:
-                        diags.error("redefinition",
-                                    f"'{d.name}' is already defined at {old.span}", d.span)
-                    continue
-                if old is None:
-                    scope.typedefs[d.name] = entry
-                    scope.typedef_order.append(entry)
+                _add_typedef(scope, TypedefEntry(d.name, item.attrs, item.type, d, origin,
+                                                 d.span), diags)
         elif isinstance(item, ast.TypeDecl):
             _collect_type_bodies(item.type, origin, scope, diags, item.attrs)
         elif isinstance(item, ast.Const):
@@ -146,6 +139,32 @@ def _collect_items(items: tuple[ast.Item, ...], origin: Origin, scope: Scope,
                 scope.operations.append(OperationEntry(item, origin.interface, origin))
         elif isinstance(item, ast.CppQuote):
             scope.cpp_quotes.setdefault(origin.file, []).append(item.text)
+
+
+def _add_typedef(scope: Scope, entry: TypedefEntry, diags: Diagnostics) -> None:
+    """Record a typedef. As in MIDL (and C, file by file), a file may define a name again
+    that one of its imports defines: its own definition is the one in effect in that file
+    (and in files that see it only through it). Twice in one file is an error, unless
+    repeated identically; identical definitions in several files are one definition."""
+    name, file = entry.name, entry.origin.file
+    known = scope.variants.get(name) or ([scope.typedefs[name]] if name in scope.typedefs
+                                         else [])
+    same = next((e for e in known if _same_typedef(e, entry)), None)
+    mine = scope.by_file.get((name, file))
+    if mine is not None:
+        if mine is not same:
+            diags.error("redefinition", f"'{name}' is already defined at {mine.span}",
+                        entry.span)
+        return
+    if same is not None:
+        scope.by_file[(name, file)] = same
+        return
+    scope.by_file[(name, file)] = entry
+    if known:
+        scope.variants[name] = known + [entry]
+    else:
+        scope.typedefs[name] = entry
+    scope.typedef_order.append(entry)
 
 
 def _same_typedef(a: TypedefEntry, b: TypedefEntry) -> bool:
