@@ -13,7 +13,7 @@ from .errors import (RPC_S_INVALID_ARG, RPC_S_INVALID_BOUND, RPC_S_INVALID_TAG,
                      RPC_X_ENUM_VALUE_OUT_OF_RANGE, RPC_X_NULL_REF_POINTER, DecodeError,
                      EncodeError)
 
-__all__ = ["sibling", "StructError", "utf16", "check_len", "check_fixed", "check_string_size", "check_enum16",
+__all__ = ["sibling", "fields_of", "value_repr", "value_eq", "StructError", "utf16", "check_len", "check_fixed", "check_string_size", "check_enum16",
            "check_range", "null_ref",
            "bad_tag", "encode_failure", "missing_hook", "bad_value"]
 
@@ -77,6 +77,123 @@ def _sibling_file(origin: str | None, name: str) -> Any:
         sys.modules.pop(key, None)
         raise
     return mod
+
+
+# ---------------------------------------------------------------------------- walking values
+#
+# Full pointers let decoded values share objects: a 500-byte pickle can hold a DAG that, read
+# as a tree, has 2**40 nodes, and a linked list can be 100,000 nodes deep. So every walker
+# over values (repr, ==, and midlpy's dump and JSON) is iterative and visits each object once.
+
+def fields_of(value: Any) -> tuple[str, ...] | None:
+    """The field names of a struct or union value, in declaration order; None for anything
+    else. A generated class lists them in ``__match_args__`` (as a dataclass does)."""
+    cls = type(value)
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        names = getattr(cls, "__match_args__", None)
+        if not isinstance(names, tuple) or issubclass(cls, (tuple, type)):
+            names = None
+        _FIELDS[cls] = names
+        return names
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {
+    t: None for t in (int, bool, float, str, bytes, type(None))}
+
+
+def _children(x: Any) -> Any:
+    """The values inside a struct, union, list or tuple (None: ``x`` is a leaf)."""
+    names = fields_of(x)
+    if names is not None:
+        return [getattr(x, n) for n in names]
+    if isinstance(x, (list, tuple)):
+        return x
+    return None
+
+
+def shared_objects(root: Any) -> set[int]:
+    """The ids of the structs and lists reached more than once from ``root``."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    stack = [root]
+    while stack:
+        x = stack.pop()
+        kids = _children(x)
+        if kids is None:
+            continue
+        if id(x) in seen:
+            shared.add(id(x))
+            continue
+        seen.add(id(x))
+        stack.extend(kids)
+    return shared
+
+
+def value_repr(value: Any) -> str:
+    """``repr()`` of a generated struct or union, as a dataclass prints it, except that an
+    object reached more than once is shown in full once, tagged ``Name#k``, and later as
+    ``<see Name#k>``."""
+    shared = shared_objects(value)
+    tags: dict[int, str] = {}
+    out: list[str] = []
+    # Work items: (True, text to write) or (False, value to write).
+    stack: list[tuple[bool, Any]] = [(False, value)]
+    while stack:
+        is_text, x = stack.pop()
+        if is_text:
+            out.append(x)
+            continue
+        names = fields_of(x)
+        kids = _children(x)
+        if kids is None:
+            out.append(repr(x))
+            continue
+        tag = ""
+        if id(x) in shared:
+            if id(x) in tags:
+                out.append(f"<see {tags[id(x)]}>")
+                continue
+            tag = tags[id(x)] = f"{type(x).__qualname__}#{len(tags) + 1}"
+        if names is not None:
+            out.append(f"{tag or type(x).__qualname__}(")
+            labels = [f"{n}=" for n in names]
+            stack.append((True, ")"))
+        else:
+            out.append(f"{tag}{'[' if isinstance(x, list) else '('}")
+            labels = [""] * len(kids)
+            stack.append((True, "]" if isinstance(x, list) else ",)" if len(x) == 1 else ")"))
+        for i in range(len(kids) - 1, -1, -1):
+            stack.append((False, kids[i]))
+            stack.append((True, f"{', ' if i else ''}{labels[i]}"))
+    return "".join(out)
+
+
+def value_eq(a: Any, b: Any) -> Any:
+    """``a == b`` for generated structs and unions: field by field through the whole value,
+    each pair of objects compared once (a shared or cyclic value takes linear time).
+    NotImplemented when ``b`` is not of ``a``'s class, as a dataclass answers."""
+    if type(a) is not type(b):
+        return NotImplemented
+    assumed: set[tuple[int, int]] = set()
+    pending: list[tuple[Any, Any]] = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if x is y:
+            continue
+        kx, ky = _children(x), _children(y)
+        if kx is None or ky is None:
+            if kx is not ky or not x == y:
+                return False
+            continue
+        if type(x) is not type(y) or len(kx) != len(ky):
+            return False
+        key = (id(x), id(y))
+        if key not in assumed:
+            assumed.add(key)
+            pending.extend(zip(kx, ky))
+    return True
 
 
 # ---------------------------------------------------------------------------- values

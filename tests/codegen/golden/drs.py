@@ -48,9 +48,14 @@ __all__ = [
 ]
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class GUID:
     """struct GUID (drs.idl:36)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     Data1: int = 0  # uint32
     Data2: int = 0  # uint16
@@ -58,16 +63,26 @@ class GUID:
     Data4: bytes = bytes(8)  # [8] array of byte
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class NT4SID:
     """struct NT4SID (drs.idl:49)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     Data: bytes = bytes(28)  # [28] array of char
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class DSNAME:
     """struct DSNAME (drs.idl:55)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     structLen: int = 0  # uint32
     SidLen: int = 0  # uint32
@@ -77,27 +92,42 @@ class DSNAME:
     StringName: str = ""  # conformant array of wchar
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class USN_VECTOR:
     """struct USN_VECTOR (drs.idl:65)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     usnHighObjUpdate: int = 0  # int64
     usnReserved: int = 0  # int64
     usnHighPropUpdate: int = 0  # int64
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class UPTODATE_CURSOR_V2:
     """struct UPTODATE_CURSOR_V2 (drs.idl:72)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     uuidDsa: GUID = _field(default_factory=GUID)
     usnHighPropUpdate: int = 0  # int64
     timeLastSyncSuccess: int = 0  # int64
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class UPTODATE_VECTOR_V2_EXT:
     """struct UPTODATE_VECTOR_V2_EXT (drs.idl:78)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     dwVersion: int = 0  # uint32
     dwReserved1: int = 0  # uint32
@@ -106,74 +136,119 @@ class UPTODATE_VECTOR_V2_EXT:
     rgCursors: list[UPTODATE_CURSOR_V2] = _field(default_factory=list)  # conformant array of UPTODATE_CURSOR_V2
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class OID_t:
     """struct OID_t (drs.idl:87)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     length: int = 0  # uint32
     elements: bytes | None = None  # [unique] pointer to conformant array of uchar
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class PrefixTableEntry:
     """struct PrefixTableEntry (drs.idl:92)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     ndx: int = 0  # uint32
     prefix: OID_t = _field(default_factory=OID_t)
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class SCHEMA_PREFIX_TABLE:
     """struct SCHEMA_PREFIX_TABLE (drs.idl:97)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     PrefixCount: int = 0  # uint32
     pPrefixEntry: list[PrefixTableEntry] | None = None  # [unique] pointer to conformant array of PrefixTableEntry
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class ATTRVAL:
     """struct ATTRVAL (drs.idl:103)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     valLen: int = 0  # uint32
     pVal: bytes | None = None  # [unique] pointer to conformant array of uchar
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class ATTRVALBLOCK:
     """struct ATTRVALBLOCK (drs.idl:108)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     valCount: int = 0  # uint32
     pAVal: list[ATTRVAL] | None = None  # [unique] pointer to conformant array of ATTRVAL
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class ATTR:
     """struct ATTR (drs.idl:113)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     attrTyp: int = 0  # uint32
     AttrVal: ATTRVALBLOCK = _field(default_factory=ATTRVALBLOCK)
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class ATTRBLOCK:
     """struct ATTRBLOCK (drs.idl:118)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     attrCount: int = 0  # uint32
     pAttr: list[ATTR] | None = None  # [unique] pointer to conformant array of ATTR
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class ENTINF:
     """struct ENTINF (drs.idl:123)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     pName: DSNAME | None = None  # [unique] pointer to DSNAME
     ulFlags: int = 0  # uint32
     AttrBlock: ATTRBLOCK = _field(default_factory=ATTRBLOCK)
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class PROPERTY_META_DATA_EXT:
     """struct PROPERTY_META_DATA_EXT (drs.idl:130)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     dwVersion: int = 0  # uint32
     timeChanged: int = 0  # int64
@@ -181,17 +256,27 @@ class PROPERTY_META_DATA_EXT:
     usnOriginating: int = 0  # int64
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class PROPERTY_META_DATA_EXT_VECTOR:
     """struct PROPERTY_META_DATA_EXT_VECTOR (drs.idl:137)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     cNumProps: int = 0  # uint32
     rgMetaData: list[PROPERTY_META_DATA_EXT] = _field(default_factory=list)  # conformant array of PROPERTY_META_DATA_EXT
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class REPLENTINFLIST:
     """struct REPLENTINFLIST (drs.idl:143)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     pNextEntInf: REPLENTINFLIST | None = None  # [unique] pointer to REPLENTINFLIST
     Entinf: ENTINF = _field(default_factory=ENTINF)
@@ -200,17 +285,27 @@ class REPLENTINFLIST:
     pMetaDataExt: PROPERTY_META_DATA_EXT_VECTOR | None = None  # [unique] pointer to PROPERTY_META_DATA_EXT_VECTOR
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class VALUE_META_DATA_EXT_V1:
     """struct VALUE_META_DATA_EXT_V1 (drs.idl:152)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     timeCreated: int = 0  # int64
     MetaData: PROPERTY_META_DATA_EXT = _field(default_factory=PROPERTY_META_DATA_EXT)
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class REPLVALINF_V1:
     """struct REPLVALINF_V1 (drs.idl:157)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     pObject: DSNAME | None = None  # [unique] pointer to DSNAME
     attrTyp: int = 0  # uint32
@@ -219,9 +314,14 @@ class REPLVALINF_V1:
     MetaData: VALUE_META_DATA_EXT_V1 = _field(default_factory=VALUE_META_DATA_EXT_V1)
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class DRS_MSG_GETCHGREPLY_V6:
     """struct DRS_MSG_GETCHGREPLY_V6 (drs.idl:166)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     uuidDsaObjSrc: GUID = _field(default_factory=GUID)
     uuidInvocIdSrc: GUID = _field(default_factory=GUID)

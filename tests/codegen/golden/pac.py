@@ -84,33 +84,53 @@ __all__ = [
 ]
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class FILETIME:
     """struct FILETIME (pac.idl:45)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     dwLowDateTime: int = 0  # uint32
     dwHighDateTime: int = 0  # uint32
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class RPC_UNICODE_STRING:
     """struct RPC_UNICODE_STRING (pac.idl:52)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     Length: int = 0  # uint16
     MaximumLength: int = 0  # uint16
     Buffer: str | None = None  # [unique] pointer to conformant varying array of wchar
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class RPC_SID_IDENTIFIER_AUTHORITY:
     """struct RPC_SID_IDENTIFIER_AUTHORITY (pac.idl:59)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     Value: bytes = bytes(6)  # [6] array of uchar
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class RPC_SID:
     """struct RPC_SID (pac.idl:63)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     Revision: int = 0  # uchar
     SubAuthorityCount: int = 0  # uchar
@@ -118,48 +138,78 @@ class RPC_SID:
     SubAuthority: list[int] = _field(default_factory=list)  # conformant array of uint32
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CYPHER_BLOCK:
     """struct CYPHER_BLOCK (pac.idl:74)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     data: bytes = bytes(8)  # [8] array of char
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class USER_SESSION_KEY:
     """struct USER_SESSION_KEY (pac.idl:78)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     data: list[CYPHER_BLOCK] = _field(default_factory=lambda: [CYPHER_BLOCK() for _ in range(2)])  # [2] array of CYPHER_BLOCK
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class GROUP_MEMBERSHIP:
     """struct GROUP_MEMBERSHIP (pac.idl:83)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     RelativeId: int = 0  # uint32
     Attributes: int = 0  # uint32
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class DOMAIN_GROUP_MEMBERSHIP:
     """struct DOMAIN_GROUP_MEMBERSHIP (pac.idl:89)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     DomainId: RPC_SID | None = None  # [unique] pointer to RPC_SID
     GroupCount: int = 0  # uint32
     GroupIds: list[GROUP_MEMBERSHIP] | None = None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class KERB_SID_AND_ATTRIBUTES:
     """struct KERB_SID_AND_ATTRIBUTES (pac.idl:96)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     Sid: RPC_SID | None = None  # [unique] pointer to RPC_SID
     Attributes: int = 0  # uint32
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class KERB_VALIDATION_INFO:
     """struct KERB_VALIDATION_INFO (pac.idl:102)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     LogonTime: FILETIME = _field(default_factory=FILETIME)
     LogoffTime: FILETIME = _field(default_factory=FILETIME)
@@ -198,35 +248,55 @@ class KERB_VALIDATION_INFO:
     ResourceGroupIds: list[GROUP_MEMBERSHIP] | None = None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class SECPKG_SUPPLEMENTAL_CRED:
     """struct SECPKG_SUPPLEMENTAL_CRED (pac.idl:145)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     PackageName: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
     CredentialSize: int = 0  # uint32
     Credentials: bytes | None = None  # [unique] pointer to conformant array of uchar
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class PAC_CREDENTIAL_DATA:
     """struct PAC_CREDENTIAL_DATA (pac.idl:151)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     CredentialCount: int = 0  # uint32
     Credentials: list[SECPKG_SUPPLEMENTAL_CRED] = _field(default_factory=list)  # conformant array of SECPKG_SUPPLEMENTAL_CRED
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class S4U_DELEGATION_INFO:
     """struct S4U_DELEGATION_INFO (pac.idl:159)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     S4U2proxyTarget: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
     TransitedListSize: int = 0  # uint32
     S4UTransitedServices: list[RPC_UNICODE_STRING] | None = None  # [unique] pointer to conformant array of RPC_UNICODE_STRING
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class PAC_DEVICE_INFO:
     """struct PAC_DEVICE_INFO (pac.idl:168)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     UserId: int = 0  # uint32
     PrimaryGroupId: int = 0  # uint32
@@ -273,41 +343,66 @@ class CLAIMS_COMPRESSION_FORMAT(_enum.IntEnum):
 _CLAIMS_COMPRESSION_FORMAT_member: Callable[[int, int], CLAIMS_COMPRESSION_FORMAT | int] = CLAIMS_COMPRESSION_FORMAT._value2member_map_.get  # type: ignore[assignment]
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CLAIM_ENTRY_Values_Int64:
     """struct CLAIM_ENTRY_Values_Int64 (pac.idl:216)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     ValueCount: int = 0  # uint32
     Int64Values: list[int] | None = None  # [unique] pointer to conformant array of int64
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CLAIM_ENTRY_Values_Uint64:
     """struct CLAIM_ENTRY_Values_Uint64 (pac.idl:220)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     ValueCount: int = 0  # uint32
     Uint64Values: list[int] | None = None  # [unique] pointer to conformant array of uint64
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CLAIM_ENTRY_Values_String:
     """struct CLAIM_ENTRY_Values_String (pac.idl:224)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     ValueCount: int = 0  # uint32
     StringValues: list[str | None] | None = None  # [unique] pointer to conformant array of [unique] pointer to string conformant array of wchar
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CLAIM_ENTRY_Values_Boolean:
     """struct CLAIM_ENTRY_Values_Boolean (pac.idl:228)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     ValueCount: int = 0  # uint32
     BooleanValues: list[int] | None = None  # [unique] pointer to conformant array of uint64
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CLAIM_ENTRY_Values:
     """union CLAIM_ENTRY_Values (pac.idl:215)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     switch: int | None = None  # discriminant
     Int64: CLAIM_ENTRY_Values_Int64 | None = None  # case 1
@@ -316,27 +411,42 @@ class CLAIM_ENTRY_Values:
     Boolean: CLAIM_ENTRY_Values_Boolean | None = None  # case 6
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CLAIM_ENTRY:
     """struct CLAIM_ENTRY (pac.idl:212)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     Id: str | None = None  # [unique] pointer to string conformant array of wchar
     Type: CLAIM_TYPE | int = 0  # enum CLAIM_TYPE
     Values: CLAIM_ENTRY_Values = _field(default_factory=CLAIM_ENTRY_Values)
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CLAIMS_ARRAY:
     """struct CLAIMS_ARRAY (pac.idl:237)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     usClaimsSourceType: CLAIMS_SOURCE_TYPE | int = 0  # enum CLAIMS_SOURCE_TYPE
     ulClaimsCount: int = 0  # uint32
     ClaimEntries: list[CLAIM_ENTRY] | None = None  # [unique] pointer to conformant array of CLAIM_ENTRY
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CLAIMS_SET:
     """struct CLAIMS_SET (pac.idl:244)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     ulClaimsArrayCount: int = 0  # uint32
     ClaimsArrays: list[CLAIMS_ARRAY] | None = None  # [unique] pointer to conformant array of CLAIMS_ARRAY
@@ -345,9 +455,14 @@ class CLAIMS_SET:
     ReservedField: bytes | None = None  # [unique] pointer to conformant array of uchar
 
 
-@_dataclass(slots=True)
+@_dataclass(slots=True, repr=False, eq=False)
 class CLAIMS_SET_METADATA:
     """struct CLAIMS_SET_METADATA (pac.idl:255)"""
+
+    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
+    # field may be named _support.)
+    __repr__ = _support.value_repr
+    __eq__ = _support.value_eq
 
     ulClaimsSetSize: int = 0  # uint32
     ClaimsSet: bytes | None = None  # [unique] pointer to conformant array of uchar
