@@ -41,7 +41,7 @@ from __future__ import annotations
 import collections
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Protocol, TypeVar
 from uuid import UUID
 
 from . import context as _context
@@ -52,9 +52,14 @@ from .errors import (RPC_S_CALL_FAILED, RPC_S_INVALID_ARG, RPC_S_PROCNUM_OUT_OF_
 from .ndr import ContextHandle, NdrReader, NdrWriter
 
 __all__ = ["CtxParam", "Proc", "Interface", "Reply", "Transport", "Association", "Dispatcher",
-           "Client", "InProcessTransport", "ClientContext", "RpcSsDontSerializeContext"]
+           "Client", "InProcessTransport", "ClientContext", "RpcSsDontSerializeContext", "serve"]
+
+if TYPE_CHECKING:
+    from . import tcp
+    from .pdu import SecurityContext
 
 RpcSsDontSerializeContext = _context.RpcSsDontSerializeContext
+_C = TypeVar("_C", bound="Client")
 
 _NULL = ContextHandle()  # the NULL context handle: 20 zero bytes
 
@@ -237,6 +242,10 @@ class Dispatcher:
         self.on_wait: Callable[[str], None] | None = None
         self.errors: collections.deque[BaseException] = collections.deque(maxlen=16)
 
+    def serve(self, binding: str, **options: Any) -> "tcp.Server":
+        """Serve this interface on ``binding`` (``ncacn_ip_tcp:HOST[PORT]``); see :func:`serve`."""
+        return serve(binding, self, **options)
+
     def associate(self) -> Association:
         """A new association (client connection) for this server."""
         return Association()
@@ -309,12 +318,17 @@ class Dispatcher:
             created = self._contexts_out(assoc, proc, bound, outs)
             try:
                 return _marshal(proc.enc_out, outs + correlated)
-            except RpcError:
+            except RpcError as exc:
                 for entry in created:  # the client will never see them: undo at once
                     entry.closed = True
                     assoc.table.remove(entry)
                     assoc._rundown(entry.rundown, entry.obj)
-                raise
+                # The implementation's values do not fit the IDL: the server's fault, so
+                # the client gets RPC_S_CALL_FAILED (not a status blaming its arguments).
+                self.errors.append(RpcError(exc.status, f"{proc.name}: the implementation "
+                                            f"returned values that cannot be marshalled: {exc}"))
+                raise RpcError(RPC_S_CALL_FAILED, f"{proc.name}: the server could not "
+                               "marshal its reply") from exc
         finally:
             for entry, exclusive in reversed(held):
                 if exclusive:
@@ -377,6 +391,39 @@ class Client:
         if not callable(getattr(transport, "call", None)):
             raise TypeError("a transport needs a method call(opnum, request) -> bytes")
         self.transport = transport
+
+    @classmethod
+    def connect(cls: type[_C], binding: "str | Client | tcp.Connection", *,
+                timeout: float | None = None, auth: "SecurityContext | None" = None) -> _C:
+        """A client connected over TCP: ``binding`` is ``ncacn_ip_tcp:HOST[PORT]`` (without
+        a port the endpoint mapper on HOST is asked), or a connected client or
+        connection whose association this interface joins (alter_context).
+        ``timeout`` bounds connecting and each call, in seconds."""
+        from . import tcp
+        if isinstance(binding, Client):
+            binding = getattr(binding.transport, "connection", None)  # type: ignore[assignment]
+            if not isinstance(binding, tcp.Connection):
+                raise TypeError("that client is not connected over TCP")
+        if isinstance(binding, tcp.Connection):
+            return cls(binding.bind(cls.interface))
+        conn = tcp.connect(binding, timeout=timeout, auth=auth, interface=cls.interface)
+        try:
+            return cls(conn.bind(cls.interface))
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        """Close the transport's connection (every interface on it)."""
+        close = getattr(self.transport, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     def _invoke(self, proc: Proc, args: tuple[Any, ...]) -> Any:
         ins = list(args)
@@ -441,3 +488,15 @@ class InProcessTransport:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+
+
+def serve(binding: str, *servers: Dispatcher, **options: Any) -> "tcp.Server":
+    """Serve several interfaces (generated ``<I>Server`` objects) on one endpoint.
+
+    ``binding`` is ``ncacn_ip_tcp:HOST[PORT]`` (no port or port 0: a free one, read it
+    from the returned server's ``port``). The server runs in background threads until
+    ``close()`` (it is also a context manager). ``options`` go to
+    :class:`midlpy.runtime.tcp.Server` (limits, timeouts, ``auth``).
+    """
+    from . import tcp
+    return tcp.serve(binding, *servers, **options)

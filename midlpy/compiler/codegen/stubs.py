@@ -16,7 +16,7 @@ from midlpy.compiler.sema.contexts import context_of
 from midlpy.compiler.sema.naming import pyname
 
 # Attributes of rpc.Client that a procedure's method must not hide.
-_CLIENT_NAMES = frozenset({"transport", "interface"})
+_CLIENT_NAMES = frozenset({"transport", "interface", "connect", "close"})
 
 
 def render(mod: model.ModuleModel, em: Any, pe: Any) -> list[str]:
