@@ -115,10 +115,13 @@ class _Reader:
     def pending(self) -> bool:
         return bool(self.buf)
 
-    def read(self, deadline: float | None = None) -> tuple[pdu.Header, memoryview]:
-        """The next PDU; raises TimeoutError once ``deadline`` (time.monotonic) passes,
-        OSError from the socket, ConnectionError at EOF, RpcError for a malformed header."""
+    def read(self, deadline: float | None = None,
+             pdu_timeout: float | None = None) -> tuple[pdu.Header, memoryview]:
+        """The next PDU; raises TimeoutError once ``deadline`` (time.monotonic) passes or
+        the PDU's bytes take longer than ``pdu_timeout`` from its first, OSError from the
+        socket, ConnectionError at EOF, RpcError for a malformed header."""
         buf = self.buf
+        started = time.monotonic() if buf else None
         while True:
             if len(buf) >= pdu.HEADER_SIZE:
                 h = pdu.parse_header(buf)
@@ -132,11 +135,17 @@ class _Reader:
                 want = h.frag_length - len(buf)
             else:
                 want = pdu.HEADER_SIZE - len(buf)
-            if deadline is not None:
-                _wait_readable(self.sock, deadline)
+            until = deadline
+            if started is not None and pdu_timeout is not None:
+                until = started + pdu_timeout if until is None else min(until,
+                                                                        started + pdu_timeout)
+            if until is not None:
+                _wait_readable(self.sock, until)
             chunk = self.sock.recv(max(want, 65536))
             if not chunk:
                 raise ConnectionError("the peer closed the connection")
+            if started is None:
+                started = time.monotonic()
             buf += chunk
 
 
@@ -471,11 +480,15 @@ class _ServerConnection:
 
     # -- the reader thread ----------------------------------------------------------------
     def run(self) -> None:
+        server = self.server
+        # the socket's own timeout bounds sending to a peer that does not read; reading
+        # waits with poll for the idle and per-PDU deadlines
+        self.sock.settimeout(server.send_timeout)
         try:
             while not self.closed:
-                self.sock.settimeout(self.server.pdu_timeout if self.reader.pending()
-                                     or self.partial else self.server.idle_timeout)
-                h, frag = self.reader.read()
+                wait = server.pdu_timeout if self.partial else server.idle_timeout
+                deadline = None if wait is None else time.monotonic() + wait
+                h, frag = self.reader.read(deadline, server.pdu_timeout)
                 self.handle(h, frag)
         except (TimeoutError, socket.timeout):
             self.server._note(f"{self.peer}: timed out")
@@ -657,7 +670,7 @@ class Server:
                  port: int = 0, *, auth: Callable[[int, int], SecurityContext | None] | None = None,
                  max_request: int = 16 << 20, max_connections: int = 256, max_calls: int = 16,
                  idle_timeout: float | None = 600.0, pdu_timeout: float = 30.0,
-                 workers: int = 64) -> None:
+                 send_timeout: float = 60.0, workers: int = 64) -> None:
         import collections
         self.dispatchers = list(dispatchers)
         self.by_syntax: dict[tuple[UUID, tuple[int, int]], Dispatcher] = {}
@@ -670,6 +683,7 @@ class Server:
         self.max_calls = max_calls
         self.idle_timeout = idle_timeout
         self.pdu_timeout = pdu_timeout
+        self.send_timeout = send_timeout
         self._errors: collections.deque[Any] = collections.deque(maxlen=64)
         self._groups: dict[int, _Group] = {}
         self._conns: set[_ServerConnection] = set()

@@ -45,6 +45,11 @@ class SinkDataResponse(NDRCALL):
     structure = ()
 
 
+class Truncated(NDRCALL):
+    opnum = 1  # EchoData, with two bytes where it needs at least eight
+    structure = (("x", USHORT),)
+
+
 class OutOfRange(NDRCALL):
     opnum = 10  # rpcecho has opnums 0-9
     structure = (("x", USHORT),)
@@ -108,12 +113,18 @@ def test_impacket_sees_nca_faults(server):
         with pytest.raises(DCERPCException) as err:
             dce.request(OutOfRange(), checkError=False)
         assert str(err.value) == "nca_s_op_rng_error"  # impacket's name for 0x1C010002
+        with pytest.raises(DCERPCException) as err:
+            dce.request(Truncated(), checkError=False)
+        assert str(err.value) == "rpc_x_bad_stub_data"  # impacket's name for 0x6F7
         r = EchoData()
-        r["len"] = 1 << 30  # a size the stub data does not carry
+        r["len"] = 1 << 30  # a size the array does not have
         r["in_data"] = [b"x"]
         with pytest.raises(DCERPCException) as err:
             dce.request(r, checkError=False)
-        assert str(err.value) == "rpc_x_bad_stub_data"  # impacket's name for 0x6F7
+        assert str(err.value) == "rpc_x_invalid_bound"  # 1734, as the NDR engine reports it
+        r = AddOne()
+        r["in_data"] = 1
+        assert dce.request(r, checkError=False)["out_data"] == 2
     finally:
         dce.disconnect()
 
