@@ -91,11 +91,11 @@ class Proc:
     dec_in: Callable[[NdrReader], tuple[Any, ...]]
     enc_out: Callable[..., None]
     enc_in: Callable[..., None]
-    dec_out: Callable[[NdrReader], Any]
+    dec_out: Callable[..., Any]  # (reader, *[in] values listed in out_ins)
     n_in: int
     n_out: int  # [out] values, the return value included
     ctx: tuple[CtxParam, ...] = ()
-    out_ins: tuple[int, ...] = ()  # [in] values enc_out takes after the [out] ones
+    out_ins: tuple[int, ...] = ()  # [in] values enc_out takes after the [out] ones (and dec_out)
 
 
 @dataclass(frozen=True)
@@ -143,10 +143,10 @@ def _marshal(enc: Callable[..., None], args: list[Any]) -> bytes:
     return bytes(w.buf)
 
 
-def _unmarshal(dec: Callable[[NdrReader], Any], data: bytes) -> Any:
+def _unmarshal(dec: Callable[..., Any], data: bytes, ins: list[Any] | None = None) -> Any:
     r = NdrReader(data)
     try:
-        return dec(r)
+        return dec(r, *ins) if ins else dec(r)
     except RpcError:
         raise
     except RecursionError:
@@ -444,7 +444,8 @@ class Client:
             passed[c] = v
             ins[c.in_pos] = v.token
         reply = self.transport.call(proc.opnum, _marshal(proc.enc_in, ins))
-        outs = _as_list(_unmarshal(proc.dec_out, reply), proc.n_out, proc.name)
+        outs = _as_list(_unmarshal(proc.dec_out, reply, [ins[i] for i in proc.out_ins]),
+                        proc.n_out, proc.name)
         for c in proc.ctx:
             if c.out_pos is None:
                 continue

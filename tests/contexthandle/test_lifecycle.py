@@ -113,7 +113,10 @@ def test_implementation_failures_become_faults() -> None:
     assert _status(client.Write, h, 1) == 5
     assert _status(client.Write, h, 2) == errors.RPC_S_CALL_FAILED
     assert isinstance(server.errors[-1], ValueError)  # kept on the server for diagnosis
-    assert _status(client.Read, h, 3) == errors.RPC_S_INVALID_ARG
+    # a reply that cannot be marshalled is the server's failure, recorded with its cause
+    assert _status(client.Read, h, 3) == errors.RPC_S_CALL_FAILED
+    assert "cannot be marshalled" in str(server.errors[-1])
+    assert server.errors[-1].status == errors.RPC_S_INVALID_ARG
     assert client.Pair(h, h, 4) == 2  # the handle was released after every fault
     t.close()
 
@@ -186,7 +189,7 @@ def test_a_handle_whose_response_cannot_be_sent_is_run_down_at_once() -> None:
     assert status == 0 and client.Write(h, 1) == 0
     with pytest.raises(rpc.RpcError) as err:
         client.OpenChecked(1)
-    assert err.value.status == errors.RPC_S_INVALID_ARG
+    assert err.value.status == errors.RPC_S_CALL_FAILED  # the server's reply did not fit
     assert [(x.kind, x.rundowns) for x in probe.rundown_log] == [("Excl", 1)]
     assert len(t.association.table) == 1  # only the first one
     t.close()

@@ -1504,12 +1504,14 @@ class ProcEmitter:
     def dec(self, p: model.ProcDef, direction: str = "out") -> str:
         xs = self.params(p, direction)
         names = {x.name: f"v_{x.pyname}" for x in p.params}
+        used: set[str] = set()
 
         def lookup(n: str) -> str:
+            used.add(n)
             return names.get(n, n)
 
         c = Code()
-        c(f"def _dec_{p.name}_{direction}(r: _ndr.NdrReader) -> Any:")
+        c("")  # the def line, once the body says which [in] values the reply's checks need
         c.indent()
         c('_f = ""')
         c("try:")
@@ -1537,6 +1539,16 @@ class ProcEmitter:
             c(f"return {results[0]}")
         else:
             c(f"return ({', '.join(results)})")
+        extra = ""
+        if direction == "out":
+            # the client passes the [in] values the reply's sizes name (as the server does)
+            ins = self.params(p, "in")
+            needed = self.out_ins.get(p.name)
+            if needed is None:
+                needed = tuple(i for i, x in enumerate(ins)
+                               if not x.direction_out and x.name in used)
+            extra = "".join(f", v_{ins[i].pyname}: Any = None" for i in needed)
+        c.lines[0] = f"def _dec_{p.name}_{direction}(r: _ndr.NdrReader{extra}) -> Any:"
         return c.text()
 
     def _dec_param(self, c: Code, t: WireType, var: str, names: Callable[[str], str]) -> None:
