@@ -7,7 +7,12 @@ so successive calls continue the stream rather than restarting it.
 
 from __future__ import annotations
 
+from itertools import cycle, islice
+
 __all__ = ["RC4"]
+
+_NEXT = list(range(1, 256)) + [0]  # _NEXT[i] == (i + 1) % 256
+_MOD = [x & 0xFF for x in range(512)]  # _MOD[x] == x % 256 for the sums of two bytes
 
 
 class RC4:
@@ -37,17 +42,21 @@ class RC4:
         if not n:
             return b""
         s = self._s
-        i = self._i
         j = self._j
+        mod = _MOD
         ks = bytearray(n)
-        for k in range(n):
-            i = (i + 1) & 0xFF
+        k = 0
+        # i runs through 1, 2, ..., 255, 0, 1, ... from where it stopped: a precomputed
+        # cycle and a lookup table for "mod 256" are cheaper than the arithmetic per byte.
+        i = self._i
+        for i in islice(cycle(_NEXT[i:] + _NEXT[:i]), n):
             si = s[i]
-            j = (j + si) & 0xFF
+            j = mod[j + si]
             sj = s[j]
             s[i] = sj
             s[j] = si
-            ks[k] = s[(si + sj) & 0xFF]
+            ks[k] = s[mod[si + sj]]
+            k += 1
         self._i = i
         self._j = j
         # One big-integer XOR is far cheaper than a second per-byte loop.
