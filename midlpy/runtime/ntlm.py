@@ -332,6 +332,16 @@ class NtlmSession:
         """Decrypt incoming sealed bytes; :meth:`verify` on the plaintext message must follow."""
         return self._in.rc4.update(data)
 
+    def keeping_rc4(self, body: Callable[[], object]) -> None:
+        """Run ``body`` (signing or checking SPNEGO's mechListMIC) and then put both RC4
+        streams back where they were; sequence numbers stay advanced ([MS-SPNG] 3.3.5.1)."""
+        saved = [(d.rc4._s[:], d.rc4._i, d.rc4._j) for d in (self._out, self._in)]
+        try:
+            body()
+        finally:
+            for d, (st, i, j) in zip((self._out, self._in), saved):
+                d.rc4._s, d.rc4._i, d.rc4._j = st, i, j
+
     def unseal(self, data: bytes, signature: bytes) -> bytes:
         """Decrypt and verify a message sealed whole (the [MS-NLMP] GSS_WrapEx case)."""
         plain = self._in.rc4.update(data)

@@ -26,10 +26,11 @@ from typing import Callable
 from .errors import RPC_S_ACCESS_DENIED, RpcError
 from .ntlm import (Credentials, Identity, NtlmClient, NtlmError, NtlmServer, NtlmSession,
                    UserLookup)
+from .spnego import SpnegoNtlmServer
 
 __all__ = ["RPC_C_AUTHN_WINNT", "RPC_C_AUTHN_GSS_NEGOTIATE", "AUTHN_LEVEL_CONNECT",
            "AUTHN_LEVEL_PKT_INTEGRITY", "AUTHN_LEVEL_PKT_PRIVACY", "NtlmClientAuth",
-           "NtlmServerAuth", "ntlm_server", "AuthInfo", "RpcBindingInqAuthClient"]
+           "NtlmServerAuth", "SpnegoServerAuth", "ntlm_server", "AuthInfo", "RpcBindingInqAuthClient"]
 
 #: auth_type values ([MS-RPCE] 2.2.1.1.7).
 RPC_C_AUTHN_GSS_NEGOTIATE = 9
@@ -159,6 +160,28 @@ class NtlmServerAuth(_NtlmAuth):
         return AuthInfo(self.identity, self.auth_type, self.auth_level)
 
 
+class SpnegoServerAuth(NtlmServerAuth):
+    """Server side of SPNEGO (auth type 9) negotiating NTLM, as Samba's and Windows' clients
+    offer by default; the mechListMIC is checked and answered."""
+
+    auth_type = RPC_C_AUTHN_GSS_NEGOTIATE
+
+    def __init__(self, lookup: UserLookup, level: int, *, context_id: int = 0,
+                 netbios_name: str = "MIDLPY", domain_name: str = "WORKGROUP") -> None:
+        super().__init__(lookup, level, context_id=context_id, netbios_name=netbios_name,
+                         domain_name=domain_name)
+        self._spnego = SpnegoNtlmServer(super().step, lambda: self.session)
+
+    @property
+    def established(self) -> bool:
+        return self.session is not None and self._spnego.done
+
+    def step(self, token: bytes | None) -> bytes | None:
+        if token is None:
+            raise NtlmError("a security context leg without an SPNEGO token")
+        return self._spnego.step(token)
+
+
 class AuthInfo:
     """What ``RpcBindingInqAuthClient`` reports about the caller: its identity
     (``principal`` is ``DOMAIN\\user``), the authentication service and level."""
@@ -181,15 +204,18 @@ class AuthInfo:
 def ntlm_server(lookup: UserLookup, *, min_level: int = AUTHN_LEVEL_CONNECT,
                 netbios_name: str = "MIDLPY", domain_name: str = "WORKGROUP",
                 ) -> Callable[[int, int], NtlmServerAuth | None]:
-    """The ``auth=`` factory of a server accepting NTLM at ``min_level`` or above:
-    ``lookup(user, domain)`` returns the user's NT hash (``ntlm.nt_hash(password)``) or
-    None. Other authentication types and lower levels are refused (bind_nak)."""
+    """The ``auth=`` factory of a server accepting NTLM, bare (auth type 10) or inside
+    SPNEGO (9), at ``min_level`` or above: ``lookup(user, domain)`` returns the user's NT hash
+    (``ntlm.nt_hash(password)``) or None. Other authentication types and lower levels are
+    refused (bind_nak)."""
     _check_level(min_level)
 
     def factory(auth_type: int, level: int) -> NtlmServerAuth | None:
-        if auth_type != RPC_C_AUTHN_WINNT or level not in _LEVELS or level < min_level:
+        kind = {RPC_C_AUTHN_WINNT: NtlmServerAuth,
+                RPC_C_AUTHN_GSS_NEGOTIATE: SpnegoServerAuth}.get(auth_type)
+        if kind is None or level not in _LEVELS or level < min_level:
             return None
-        return NtlmServerAuth(lookup, level, netbios_name=netbios_name, domain_name=domain_name)
+        return kind(lookup, level, netbios_name=netbios_name, domain_name=domain_name)
 
     return factory
 

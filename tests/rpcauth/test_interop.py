@@ -64,7 +64,8 @@ def echo_process() -> Iterator[int]:
                 proc.wait()
 
 
-@pytest.mark.parametrize("option", ["sign", "seal"])
+# Without an auth option smbtorture offers SPNEGO; "ntlm" makes it bind with bare NTLM.
+@pytest.mark.parametrize("option", ["sign", "seal", "spnego,seal", "ntlm,sign"])
 def test_smbtorture_rpc_echo_signed_and_sealed(echo_process: int, option: str,
                                                tmp_path: Path) -> None:
     done = subprocess.run([SMBTORTURE, f"ncacn_ip_tcp:127.0.0.1[{echo_process},{option}]",
