@@ -70,10 +70,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0, help="TCP port (0: any free port)")
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--user", action="append", default=[], metavar="NAME%PASSWORD",
+                    help="accept NTLM logons of this user (repeatable); without it, anonymous")
     args = ap.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with rpcecho.rpcechoServer(Echo()).serve(f"ncacn_ip_tcp:{args.host}[{args.port}]") as server:
+    options: dict[str, Any] = {}
+    if args.user:
+        from midlpy.runtime import ntlm, rpcauth
+        users = {}
+        for spec in args.user:
+            name, _, password = spec.partition("%")
+            users[name.lower()] = ntlm.nt_hash(password)
+        options["auth"] = rpcauth.ntlm_server(lambda user, domain: users.get(user.lower()))
+    with rpcecho.rpcechoServer(Echo()).serve(f"ncacn_ip_tcp:{args.host}[{args.port}]",
+                                             **options) as server:
         print(f"rpcecho listening on {server.binding}", flush=True)
         try:
             stop.wait()

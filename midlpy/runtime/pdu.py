@@ -127,6 +127,10 @@ class SecurityContext(Protocol):
     auth_context_id: int
     signature_size: int
 
+    @property
+    def established(self) -> bool:
+        """Whether authentication has finished: no call runs before."""
+
     def step(self, token: bytes | None) -> bytes | None: ...
 
     def protect(self, pdu: bytearray, start: int, end: int) -> bytes: ...

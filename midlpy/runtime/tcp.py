@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 from uuid import UUID
 
-from . import pdu
-from .errors import (RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED, RPC_S_INVALID_STRING_BINDING,
-                     RPC_S_PROCNUM_OUT_OF_RANGE, RPC_S_PROTOCOL_ERROR,
+from . import pdu, rpcauth
+from .errors import (RPC_S_ACCESS_DENIED, RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED,
+                     RPC_S_INVALID_STRING_BINDING, RPC_S_PROCNUM_OUT_OF_RANGE, RPC_S_PROTOCOL_ERROR,
                      RPC_S_PROTSEQ_NOT_SUPPORTED, RPC_S_SERVER_UNAVAILABLE, RPC_S_UNKNOWN_IF,
                      RPC_X_BAD_STUB_DATA, RpcError)
 from .pdu import SecurityContext, Syntax
@@ -196,7 +196,7 @@ class Connection:
         self.max_response = max_response
         self.max_xmit = max_frag
         self._reader = _Reader(sock, max_frag)
-        self._send_lock = threading.Lock()
+        self._send_lock = threading.RLock()  # held across signing and sending (call())
         self._read_lock = threading.Lock()
         self._state = threading.Lock()
         self._calls: dict[int, _Call] = {}
@@ -291,8 +291,9 @@ class Connection:
         """One request/response exchange; returns the response stub."""
         call = self._register()
         head = struct.pack("<IHH", 0, context_id, opnum)
-        frags = pdu.fragments(pdu.REQUEST, call.call_id, stub, self.max_xmit, head, self.auth)
-        self._send(frags)
+        with self._send_lock:  # signatures carry sequence numbers: sign in sending order
+            self._send(pdu.fragments(pdu.REQUEST, call.call_id, stub, self.max_xmit, head,
+                                     self.auth))
         _, data = self._wait(call, self.timeout if timeout is None else timeout, opnum)
         return data
 
@@ -345,6 +346,9 @@ class Connection:
         if h.ptype == pdu.RESPONSE:
             _, start = pdu.decode_response(frag)
             end = len(frag)
+            if self.auth is not None and self.auth.auth_level >= pdu.AUTHN_LEVEL_PKT_INTEGRITY \
+                    and not h.auth_length:
+                raise pdu.protocol_error("unsigned response on a signed connection")
             if h.auth_length and self.auth is not None:
                 end, t = pdu.split_auth(frag, h.auth_length, start)
                 buf = bytearray(frag[:len(frag) - h.auth_length])
@@ -467,7 +471,7 @@ class _ServerConnection:
         self.peer = peer
         self.reader = _Reader(sock, server.max_frag)
         self.max_xmit = _MIN_FRAG
-        self.send_lock = threading.Lock()
+        self.send_lock = threading.RLock()  # held across signing and sending (execute())
         self.group: _Group | None = None
         self.contexts: dict[int, Dispatcher] = {}
         self.auth: SecurityContext | None = None
@@ -510,7 +514,10 @@ class _ServerConnection:
             if self.auth is None or not h.auth_length:
                 raise pdu.protocol_error("auth3 without a security context")
             _, t = pdu.split_auth(frag, h.auth_length, pdu.HEADER_SIZE)
-            self.auth.step(t.auth_value)
+            try:
+                self.auth.step(t.auth_value)
+            except RpcError as exc:  # refused: the client learns it from its first call
+                self.server._note(f"{self.peer}: {exc}")
         elif h.ptype in (pdu.CO_CANCEL, pdu.ORPHANED):
             with self.lock:
                 dropped = self.partial.pop(h.call_id, None)
@@ -569,13 +576,21 @@ class _ServerConnection:
             raise pdu.protocol_error("request before bind")
         req = pdu.decode_request(frag, h.flags)
         end = len(frag)
+        if self.auth is not None:
+            try:  # a bad signature, or no finished authentication: fault, then hang up
+                if not self.auth.established:
+                    raise RpcError(RPC_S_ACCESS_DENIED, "the client is not authenticated")
+                if h.auth_length:
+                    end, t = pdu.split_auth(frag, h.auth_length, req.stub_start)
+                    buf = bytearray(frag[:len(frag) - h.auth_length])
+                    self.auth.unprotect(buf, req.stub_start, end + t.pad_length, t.auth_value)
+                    frag = memoryview(bytes(buf))
+            except RpcError as exc:
+                self.send(pdu.encode_fault(h.call_id, req.context_id, exc.status))
+                raise
         if h.auth_length:
             if self.auth is None:
                 raise pdu.protocol_error("authenticated request without a security context")
-            end, t = pdu.split_auth(frag, h.auth_length, req.stub_start)
-            buf = bytearray(frag[:len(frag) - h.auth_length])
-            self.auth.unprotect(buf, req.stub_start, end + t.pad_length, t.auth_value)
-            frag = memoryview(bytes(buf))
         elif self.auth is not None and self.auth.auth_level >= pdu.AUTHN_LEVEL_PKT_INTEGRITY:
             raise pdu.protocol_error("unsigned request on a signed association")
         piece = frag[req.stub_start:end]
@@ -612,12 +627,15 @@ class _ServerConnection:
             if disp is None:
                 reply_status, body = RPC_S_UNKNOWN_IF, b""
             else:
+                caller = rpcauth.CALLER.set(getattr(self.auth, "info", None))
                 try:
                     reply = disp.dispatch(self.group.association, req.opnum, bytes(stub))
                     reply_status, body = reply.status, reply.body
                 except Exception as exc:  # a defect below the dispatcher: fault, keep serving
                     disp.errors.append(exc)
                     reply_status, body = RPC_S_CALL_FAILED, b""
+                finally:
+                    rpcauth.CALLER.reset(caller)
             with self.lock:
                 orphaned = self.running.pop(call_id, False)
             if orphaned or self.closed:
@@ -629,8 +647,9 @@ class _ServerConnection:
                                                RPC_X_BAD_STUB_DATA) else 0))
             else:
                 head = struct.pack("<IHBB", 0, req.context_id, 0, 0)
-                self.send(pdu.fragments(pdu.RESPONSE, call_id, body, self.max_xmit, head,
-                                        self.auth))
+                with self.send_lock:  # signatures carry sequence numbers: sign in sending order
+                    self.send(pdu.fragments(pdu.RESPONSE, call_id, body, self.max_xmit, head,
+                                            self.auth))
         except (OSError, ConnectionError):
             self.close()
         except Exception as exc:
@@ -786,7 +805,10 @@ class Server:
     def _security(self, trailer: pdu.SecTrailer) -> SecurityContext | None:
         if self.auth is None:
             return None
-        return self.auth(trailer.auth_type, trailer.auth_level)
+        ctx = self.auth(trailer.auth_type, trailer.auth_level)
+        if ctx is not None:
+            ctx.auth_context_id = trailer.context_id  # answers carry the client's id
+        return ctx
 
     def close(self) -> None:
         """Stop accepting, close every connection (running their rundowns), stop workers."""

@@ -133,7 +133,8 @@ def test_impacket_client_with_a_wrong_password(echo_server: Any) -> None:
 
 # --- samba-dcerpcd: authenticated SAMR calls -----------------------------------------------
 
-samr: Any = midlpy.load(str(HERE / "samr_min.idl"))
+# [MS-SAMR]'s IDL as Microsoft publishes it (tests/data/ms-spec, with its provenance).
+samr: Any = midlpy.load(str(HERE.parent / "data" / "ms-spec" / "ms-samr.idl"))
 SAM_SERVER_CONNECT, SAM_SERVER_ENUMERATE_DOMAINS = 0x1, 0x10
 
 
@@ -146,7 +147,7 @@ def samba_server() -> Iterator[samba.Samba]:
 
 
 def _names(buf: Any) -> list[str]:
-    return ["".join(map(chr, e.Name.Buffer)) for e in buf.Buffer]
+    return [e.Name.Buffer for e in buf.Buffer]
 
 
 @pytest.mark.parametrize("level", [rpcauth.AUTHN_LEVEL_PKT_INTEGRITY,
@@ -154,7 +155,7 @@ def _names(buf: Any) -> list[str]:
 def test_samr_calls_against_samba(samba_server: samba.Samba, level: int) -> None:
     creds = ntlm.Credentials(samba_server.user, samba_server.domain,
                              password=samba_server.password)
-    with samr.samr_minClient.connect(samba_server.binding, timeout=30,
+    with samr.samrClient.connect(samba_server.binding, timeout=30,
                                      auth=NtlmClientAuth(creds, level)) as c:
         handle, status = c.SamrConnect(None, SAM_SERVER_CONNECT | SAM_SERVER_ENUMERATE_DOMAINS)
         assert status == 0
@@ -166,7 +167,7 @@ def test_samr_calls_against_samba(samba_server: samba.Samba, level: int) -> None
 
 def test_samr_with_a_wrong_password_fails_cleanly(samba_server: samba.Samba) -> None:
     creds = ntlm.Credentials(samba_server.user, samba_server.domain, password="wrong")
-    with samr.samr_minClient.connect(samba_server.binding, timeout=30,
+    with samr.samrClient.connect(samba_server.binding, timeout=30,
                                      auth=NtlmClientAuth(creds)) as c:
         with pytest.raises(RpcError) as err:
             c.SamrConnect(None, SAM_SERVER_CONNECT)
@@ -176,7 +177,7 @@ def test_samr_with_a_wrong_password_fails_cleanly(samba_server: samba.Samba) -> 
     # A correct logon on a new connection still works.
     good = ntlm.Credentials(samba_server.user, samba_server.domain,
                             password=samba_server.password)
-    with samr.samr_minClient.connect(samba_server.binding, timeout=30,
+    with samr.samrClient.connect(samba_server.binding, timeout=30,
                                      auth=NtlmClientAuth(good)) as c:
         handle, status = c.SamrConnect(None, SAM_SERVER_CONNECT)
         assert status == 0
