@@ -19,7 +19,7 @@ import os
 import struct
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, TypeVar
 
 from .errors import RPC_S_ACCESS_DENIED, RpcError
 from .md4 import md4
@@ -32,6 +32,8 @@ __all__ = [
 
 #: SEC_E-style failure of the security package itself (winerror.h RPC_S_SEC_PKG_ERROR).
 RPC_S_SEC_PKG_ERROR = 1825
+
+_T = TypeVar("_T")
 
 # NEGOTIATE flags ([MS-NLMP] 2.2.2.5).
 NEGOTIATE_UNICODE = 0x00000001
@@ -332,12 +334,12 @@ class NtlmSession:
         """Decrypt incoming sealed bytes; :meth:`verify` on the plaintext message must follow."""
         return self._in.rc4.update(data)
 
-    def keeping_rc4(self, body: Callable[[], object]) -> None:
+    def keeping_rc4(self, body: Callable[[], _T]) -> _T:
         """Run ``body`` (signing or checking SPNEGO's mechListMIC) and then put both RC4
         streams back where they were; sequence numbers stay advanced ([MS-SPNG] 3.3.5.1)."""
         saved = [(d.rc4._s[:], d.rc4._i, d.rc4._j) for d in (self._out, self._in)]
         try:
-            body()
+            return body()
         finally:
             for d, (st, i, j) in zip((self._out, self._in), saved):
                 d.rc4._s, d.rc4._i, d.rc4._j = st, i, j

@@ -61,6 +61,17 @@ def _fields(seq: bytes) -> dict[int, bytes]:
     return out
 
 
+def _choice(data: bytes, tag: int, name: str) -> dict[int, bytes]:
+    """The fields of the NegotiationToken ``data``, which must be the ``name`` choice."""
+    got, body, _ = _read(data)
+    if got != tag:
+        raise NtlmError(f"expected an SPNEGO {name}")
+    got, seq, _ = _read(body)
+    if got != 0x30:
+        raise NtlmError(f"malformed SPNEGO {name}")
+    return _fields(seq)
+
+
 def _octets(field: bytes) -> bytes:
     tag, value, _ = _read(field)
     if tag != 0x04:
@@ -99,13 +110,7 @@ class SpnegoNtlmServer:
     def step(self, token: bytes) -> bytes:
         if not self._mech_list:
             return self._init(token)
-        tag, body, _ = _read(token)
-        if tag != 0xA1:
-            raise NtlmError("expected an SPNEGO NegTokenResp")
-        tag, seq, _ = _read(body)
-        if tag != 0x30:
-            raise NtlmError("malformed SPNEGO NegTokenResp")
-        f = _fields(seq)
+        f = _choice(token, 0xA1, "NegTokenResp")
         if 2 not in f:
             raise NtlmError("SPNEGO NegTokenResp without an NTLM token")
         answer = self._ntlm_step(_octets(f[2]))
@@ -115,13 +120,11 @@ class SpnegoNtlmServer:
         mic = None
         if 3 in f:
             theirs = _octets(f[3])
-            box: list[bytes] = []
 
-            def check_and_answer() -> None:
+            def check_and_answer() -> bytes:
                 session.verify(self._mech_list, theirs)
-                box.append(session.sign(self._mech_list))
-            session.keeping_rc4(check_and_answer)
-            mic = box[0]
+                return session.sign(self._mech_list)
+            mic = session.keeping_rc4(check_and_answer)
         self.done = True
         return neg_token_resp(ACCEPT_COMPLETED, token=answer, mic=mic)
 
@@ -132,13 +135,7 @@ class SpnegoNtlmServer:
         tag, oid, pos = _read(body)
         if tag != 0x06 or oid != SPNEGO_OID:
             raise NtlmError("not an SPNEGO token")
-        tag, inner, _ = _read(body, pos)
-        if tag != 0xA0:
-            raise NtlmError("expected an SPNEGO NegTokenInit")
-        tag, seq, _ = _read(inner)
-        if tag != 0x30:
-            raise NtlmError("malformed SPNEGO NegTokenInit")
-        f = _fields(seq)
+        f = _choice(body[pos:], 0xA0, "NegTokenInit")
         if 0 not in f:
             raise NtlmError("SPNEGO NegTokenInit offers no mechanism")
         tag, mechs, _ = _read(f[0])

@@ -54,11 +54,10 @@ def test_ntlm_inside_spnego_with_mech_list_mics(optimistic: bool) -> None:
     session = client.session
     assert session is not None
     mech_list = _mech_list(mechs)
-    box: list[bytes] = []
-    session.keeping_rc4(lambda: box.append(session.sign(mech_list)))
+    mic = session.keeping_rc4(lambda: session.sign(mech_list))
     last = imp.SPNEGO_NegTokenResp()
     last["ResponseToken"] = auth
-    last["mechListMIC"] = box[0]
+    last["mechListMIC"] = mic
     done = srv.step(last.getData())
     # NegTokenResp { negState [0] accept-completed, mechListMIC [3] OCTET STRING (16) },
     # DER by hand from RFC 4178 4.2.2 (impacket's decoder wants a token before the MIC).

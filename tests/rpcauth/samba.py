@@ -12,13 +12,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+
+from ..tcp.samba import stop_group
 
 DCERPCD = "/usr/libexec/samba/samba-dcerpcd"
 RPCD_LSAD = "/usr/libexec/samba/rpcd_lsad"
@@ -94,7 +95,7 @@ def samba(tmp: Path) -> Iterator[Samba]:
                          input=f"{PASSWORD}\n{PASSWORD}\n", env=env, capture_output=True,
                          text=True, timeout=60)
     assert add.returncode == 0, add.stdout + add.stderr
-    log = open(tmp / "dcerpcd.out", "w")
+    log = open(tmp / "dcerpcd.out", "wb")
     proc = subprocess.Popen([DCERPCD, "-s", str(conf), "-F", "--debug-stdout", "-d1",
                              RPCD_LSAD], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -111,13 +112,5 @@ def samba(tmp: Path) -> Iterator[Samba]:
                 time.sleep(0.1)
         yield Samba(port)
     finally:
-        # samba-dcerpcd runs its helpers in its own session: stop the whole group.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
         log.close()

@@ -20,9 +20,10 @@ from midlpy.runtime.errors import RpcError
 from midlpy.runtime.rpcauth import NtlmClientAuth
 
 from . import samba
-from ..tcp.helpers import ECHO_DIR, Echo, echo
-from ..tcp.test_impacket import ECHO, AddOne, EchoData
-from ..tcp.test_smbtorture import SMBTORTURE, TESTS, smb_conf
+from ..tcp import helpers
+from ..tcp.helpers import Echo, echo
+from ..tcp.test_impacket import ECHO, AddOne, add_one_and_echo
+from ..tcp.test_smbtorture import SMBTORTURE, rpc_echo, smb_conf
 
 HERE = Path(__file__).resolve().parent
 USER, PASSWORD = "torture", "T0rture-pw!"
@@ -38,44 +39,20 @@ def echo_server() -> Iterator[Any]:
 
 # --- smbtorture against the rpcecho example, signed and sealed ------------------------------
 
-def _echo_with_user(tmp: Path) -> subprocess.Popen[str]:
-    """``examples/rpcecho/server.py --user torture%PASSWORD`` (a separate process)."""
-    import sys
-    return subprocess.Popen([sys.executable, str(ECHO_DIR / "server.py"), "--port", "0",
-                             "--user", f"{USER}%{PASSWORD}"], cwd=tmp, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
 @pytest.fixture(scope="module")
 def echo_process() -> Iterator[int]:
-    with tempfile.TemporaryDirectory() as d:
-        proc = _echo_with_user(Path(d))
-        try:
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            assert "listening on" in line, line + proc.stdout.read()
-            yield int(line.rsplit("[", 1)[1].rstrip("]\n"))
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    """``examples/rpcecho/server.py --user torture%PASSWORD`` (a separate process)."""
+    with tempfile.TemporaryDirectory() as d, \
+            helpers.echo_process(Path(d), "--user", f"{USER}%{PASSWORD}") as port:
+        yield port
 
 
 # Without an auth option smbtorture offers SPNEGO; "ntlm" makes it bind with bare NTLM.
 @pytest.mark.parametrize("option", ["sign", "seal", "spnego,seal", "ntlm,sign"])
 def test_smbtorture_rpc_echo_signed_and_sealed(echo_process: int, option: str,
                                                tmp_path: Path) -> None:
-    done = subprocess.run([SMBTORTURE, f"ncacn_ip_tcp:127.0.0.1[{echo_process},{option}]",
-                           "-U", f"{USER}%{PASSWORD}", "-s", smb_conf(tmp_path), "rpc.echo"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    out = done.stdout + done.stderr
-    assert done.returncode == 0, out[-4000:]
-    for name in TESTS:
-        assert f"success: echo.{name}\n" in out, out[-4000:]
-    assert "failure:" not in out and "error:" not in out and "skip:" not in out
+    rpc_echo(tmp_path, f"ncacn_ip_tcp:127.0.0.1[{echo_process},{option}]",
+             f"{USER}%{PASSWORD}")
 
 
 def test_smbtorture_with_a_wrong_password_fails(echo_process: int, tmp_path: Path) -> None:
@@ -101,14 +78,7 @@ def test_impacket_client_with_ntlm(echo_server: Any, level: int) -> None:
     dce.connect()
     try:
         dce.bind(ECHO)
-        r = AddOne()
-        r["in_data"] = 41
-        assert dce.request(r, checkError=False)["out_data"] == 42
-        data = bytes(range(256)) * 64
-        r = EchoData()
-        r["len"] = len(data)
-        r["in_data"] = list(data)
-        assert b"".join(dce.request(r, checkError=False)["out_data"]) == data
+        add_one_and_echo(dce, 16 * 1024)
     finally:
         dce.disconnect()
 

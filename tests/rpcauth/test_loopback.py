@@ -15,7 +15,7 @@ from midlpy.runtime.errors import RpcError
 from midlpy.runtime.rpcauth import (AUTHN_LEVEL_CONNECT, AUTHN_LEVEL_PKT_INTEGRITY,
                                     AUTHN_LEVEL_PKT_PRIVACY, NtlmClientAuth)
 
-from ..tcp.helpers import Echo, echo
+from ..tcp.helpers import Echo, echo, run_threads
 
 LEVELS = [AUTHN_LEVEL_CONNECT, AUTHN_LEVEL_PKT_INTEGRITY, AUTHN_LEVEL_PKT_PRIVACY]
 USERS = {"alice": ntlm.nt_hash("alice-pw"), "bob": ntlm.nt_hash("bob-pw")}
@@ -71,21 +71,12 @@ def test_unauthenticated_calls_cannot_ask_for_an_identity() -> None:
 def test_many_threads_share_a_sealed_client(server: Any) -> None:
     """Sequence numbers and RC4 streams advance once per fragment: concurrent calls must
     be signed in the order they are sent."""
-    errors: list[BaseException] = []
     with connect(server.port, AUTHN_LEVEL_PKT_PRIVACY) as c:
         def work(k: int) -> None:
-            try:
-                for i in range(30):
-                    blob = bytes([k, i]) * (100 + 37 * k)
-                    assert c.EchoData(len(blob), blob) == blob
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    assert not errors
+            for i in range(30):
+                blob = bytes([k, i]) * (100 + 37 * k)
+                assert c.EchoData(len(blob), blob) == blob
+        assert not run_threads(work, 8)
 
 
 @pytest.mark.parametrize("level", LEVELS)

@@ -8,9 +8,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import midlpy
 
@@ -29,10 +30,11 @@ def have(program: str) -> bool:
 
 
 @contextlib.contextmanager
-def echo_process(tmp: Path) -> Iterator[int]:
-    """``python examples/rpcecho/server.py --port 0`` in ``tmp``; yields its port, stops it."""
-    proc = subprocess.Popen([sys.executable, str(ECHO_DIR / "server.py"), "--port", "0"],
-                            cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def echo_process(tmp: Path, *options: str) -> Iterator[int]:
+    """``python examples/rpcecho/server.py --port 0 [options]`` in ``tmp``; yields its port,
+    stops it."""
+    proc = subprocess.Popen([sys.executable, str(ECHO_DIR / "server.py"), "--port", "0",
+                             *options], cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -45,6 +47,24 @@ def echo_process(tmp: Path) -> Iterator[int]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def run_threads(work: Callable[[int], None], n: int) -> list[BaseException]:
+    """``work(k)`` on ``n`` threads at once; what they raised."""
+    errors: list[BaseException] = []
+
+    def guarded(k: int) -> None:
+        try:
+            work(k)
+        except BaseException as exc:  # collected for the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 def wait_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> None:

@@ -87,17 +87,22 @@ def dcerpcd(tmp: Path) -> Iterator[subprocess.Popen[bytes]]:
             _wait_ready(proc, tmp)
             yield proc
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            with contextlib.suppress(ProcessLookupError):  # helpers left in the group
-                os.killpg(proc.pid, signal.SIGKILL)
+            stop_group(proc)
             log.close()
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started with ``start_new_session`` and every helper in its group."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with contextlib.suppress(ProcessLookupError):  # helpers left in the group
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], tmp: Path, timeout: float = 60) -> None:

@@ -71,17 +71,22 @@ def _dce(server, frag: int | None = None):
     return dce
 
 
+def add_one_and_echo(dce, size: int) -> None:
+    """AddOne(41) and EchoData of ``size`` bytes through impacket, checked."""
+    r = AddOne()
+    r["in_data"] = 41
+    assert dce.request(r, checkError=False)["out_data"] == 42
+    data = bytes(range(256)) * (size // 256)
+    r = EchoData()
+    r["len"] = len(data)
+    r["in_data"] = list(data)
+    assert b"".join(dce.request(r, checkError=False)["out_data"]) == data
+
+
 def test_impacket_binds_and_calls(server):
     dce = _dce(server)
     try:
-        r = AddOne()
-        r["in_data"] = 41
-        assert dce.request(r, checkError=False)["out_data"] == 42
-        data = bytes(range(256)) * 1024
-        r = EchoData()
-        r["len"] = len(data)
-        r["in_data"] = list(data)
-        assert b"".join(dce.request(r, checkError=False)["out_data"]) == data
+        add_one_and_echo(dce, 256 * 1024)
     finally:
         dce.disconnect()
 

@@ -16,7 +16,7 @@ from midlpy.runtime.errors import (RPC_S_CALL_CANCELLED, RPC_S_CALL_FAILED,
                                    RPC_S_PROTSEQ_NOT_SUPPORTED, RPC_S_SERVER_UNAVAILABLE,
                                    RPC_S_UNKNOWN_IF, RPC_X_BAD_STUB_DATA, RpcError)
 
-from .helpers import ROOT, Echo, echo
+from .helpers import ROOT, Echo, echo, run_threads
 
 sys.path.insert(0, str(ROOT / "examples" / "contexthandle"))
 from counter_server import CounterImpl  # noqa: E402
@@ -89,23 +89,13 @@ def test_concurrent_calls_on_one_connection():
 
 def test_many_threads_share_a_client(server):
     with echo.rpcechoClient.connect(server.binding, timeout=30) as c:
-        errors: list[BaseException] = []
-
         def work(k: int) -> None:
-            try:
-                for i in range(50):
-                    blob = bytes([k]) * (i * 97)
-                    assert c.EchoData(len(blob), blob) == blob
-                    assert c.AddOne(k * 1000 + i) == k * 1000 + i + 1
-            except BaseException as exc:  # collected for the main thread
-                errors.append(exc)
+            for i in range(50):
+                blob = bytes([k]) * (i * 97)
+                assert c.EchoData(len(blob), blob) == blob
+                assert c.AddOne(k * 1000 + i) == k * 1000 + i + 1
 
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors
+        assert not run_threads(work, 8)
 
 
 def test_two_interfaces_on_one_endpoint_and_connection():

@@ -23,15 +23,20 @@ def smb_conf(tmp) -> str:
     return str(conf)
 
 
-def test_smbtorture_rpc_echo_passes(tmp_path):
+def rpc_echo(tmp, binding: str, user: str = "%") -> str:
+    """Run ``smbtorture BINDING -U USER rpc.echo``; check every test passed; its output."""
     assert have(SMBTORTURE), "smbtorture is missing: .ci/run installs samba-testsuite"
-    with echo_process(tmp_path) as port:
-        done = subprocess.run([SMBTORTURE, f"ncacn_ip_tcp:127.0.0.1[{port}]", "-U%",
-                               "-s", smb_conf(tmp_path), "rpc.echo"],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([SMBTORTURE, binding, "-U", user, "-s", smb_conf(tmp), "rpc.echo"],
+                          cwd=tmp, capture_output=True, text=True, timeout=300)
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-4000:]
     for name in TESTS:
         assert f"success: echo.{name}\n" in out, out[-4000:]
     assert "failure:" not in out and "error:" not in out and "skip:" not in out
+    return out
+
+
+def test_smbtorture_rpc_echo_passes(tmp_path):
+    with echo_process(tmp_path) as port:
+        out = rpc_echo(tmp_path, f"ncacn_ip_tcp:127.0.0.1[{port}]")
     assert "sunk 20" in out  # the 200,000-byte SinkData went through fragmented
