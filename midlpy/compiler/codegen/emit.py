@@ -1110,8 +1110,9 @@ class ModuleEmitter:
         x = c.tmp("x")
         c(f"{x} = {acc}")
         if p.kind == REF:
-            c(f"if {x} is None:")
-            c("    raise _support.null_ref()")
+            if not _nullable(p.target):
+                c(f"if {x} is None:")
+                c("    raise _support.null_ref()")
             c(f"w.unique({slot})")
             self._enc_complete(c, p.target, x, names)
             return
@@ -1337,8 +1338,9 @@ class ModuleEmitter:
                 c("w.unique(sl)")
             self._enc_complete(c, t.target, "v", lambda n: n)
         elif isinstance(t, Pointer):
-            c("if v is None:")
-            c("    raise _support.null_ref()")
+            if not _nullable(t.target):
+                c("if v is None:")
+                c("    raise _support.null_ref()")
             self._enc_complete(c, t.target, "v", lambda n: n)
         else:
             self._enc_complete(c, t, "v", lambda n: n)
@@ -1348,6 +1350,12 @@ class ModuleEmitter:
         c(f"except {_ENCODE_ERRORS} as e:")
         c(f"    raise _support.encode_failure(e).push({type_name!r}) from None")
         return c.text()
+
+
+def _nullable(t: WireType) -> bool:
+    """A unique or full pointer: behind a [ref] pointer (which has no value of its own,
+    never being NULL) None is this pointer's NULL (``[out] T **pp``)."""
+    return isinstance(t, Pointer) and t.kind != REF
 
 
 def _decl(var: str) -> str:
@@ -1479,8 +1487,9 @@ class ProcEmitter:
     def _enc_param(self, c: Code, t: WireType, x: str, names: Callable[[str], str]) -> None:
         em = self.em
         if isinstance(t, Pointer) and t.kind == REF:
-            c(f"if {x} is None:")
-            c("    raise _support.null_ref()")
+            if not _nullable(t.target):
+                c(f"if {x} is None:")
+                c("    raise _support.null_ref()")
             em._enc_complete(c, t.target, x, names)
         elif isinstance(t, Pointer):
             c(f"if {x} is None:")
