@@ -181,19 +181,29 @@ def compile(idl: str, acf: str | None, include_dirs: tuple[str, ...], defines: t
               help="Re-encode and compare byte for byte; exit 1 at the first difference.")
 @click.option("--proc", "proc", metavar="NAME",
               help="BLOB is a procedure pickle of NAME (give no TYPE): print its [out] values.")
+@click.option("--type", "type_opt", metavar="NAME",
+              help="TYPE as an option (give no TYPE argument).")
 @click.option("--raw", is_flag=True, help="BLOB is a bare NDR stream (no MES headers).")
 @click.option("--big-endian", is_flag=True, help="With --raw: the stream is big-endian.")
 @click.option("--offset", "offset", metavar="N", help="Start N bytes into BLOB (0x... allowed).")
 @click.option("--hex", "as_hex", is_flag=True, help="BLOB holds hex text, not bytes.")
 def dump(idl: str, names: tuple[str, ...], acf: str | None, include_dirs: tuple[str, ...],
          defines: tuple[str, ...], undefines: tuple[str, ...], fmt: str, validate: bool,
-         proc: str | None, raw: bool, big_endian: bool, offset: str | None,
-         as_hex: bool) -> None:
-    """Decode BLOB (a file, or - for stdin) as pickled TYPE of FILE.idl and print it."""
+         proc: str | None, type_opt: str | None, raw: bool, big_endian: bool,
+         offset: str | None, as_hex: bool) -> None:
+    """Decode BLOB (a file, or - for stdin) as pickled TYPE of FILE.idl and print it.
+
+    TYPE may be any typedef: one the ACF does not pickle is pickled for the run, as
+    MIDL's [encode, decode] would (no ACF needed)."""
     defs = _parse_defines(defines)
-    want = 1 if proc else 2
+    if proc and type_opt:
+        raise click.UsageError("give --proc or --type, not both")
+    want = 1 if proc or type_opt else 2
     if len(names) != want:
-        raise click.UsageError("give BLOB and --proc NAME" if proc else "give TYPE and BLOB")
+        raise click.UsageError("give BLOB and --proc NAME" if proc else
+                               "give BLOB and --type NAME" if type_opt else "give TYPE and BLOB")
+    if type_opt:
+        names = (type_opt,) + names
     if proc and (raw or validate):
         raise click.UsageError("--proc decodes a procedure pickle: no --raw or --validate")
     if big_endian and not raw:

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from midlpy import jsonmap
 from midlpy.runtime import mes as _mes
 from midlpy.runtime.errors import DecodeError, EncodeError, RpcError
-from midlpy.runtime.ndr import NdrReader, NdrWriter, _BigEndianReader
+from midlpy.runtime.ndr import KeepingWriter, NdrReader, NdrWriter, _BigEndianReader
 
 __all__ = ["DumpError", "Mismatch", "TypeCodec", "find_type", "pickled_types", "decode",
            "decode_proc", "encode", "validate", "to_text", "value_from_json"]
@@ -40,6 +40,7 @@ class DumpError(Exception):
         self.message = message
         self.offset = offset
         self.path = path
+        self.suggestion: str | None = None  # a pickled type the caller probably meant
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,10 @@ def find_type(module: types.ModuleType, name: str) -> TypeCodec:
             if name in str(_return_hint_text(ns, k)).replace(" | None", "").split():
                 hint = f"; did you mean {k}?"
                 break
-        raise DumpError(f"{name!r} is not a pickled type of {module.__name__} "
+        err = DumpError(f"{name!r} is not a pickled type of {module.__name__} "
                         f"(pickled types: {', '.join(known) or 'none'}){hint}")
+        err.suggestion = hint[len("; did you mean "):-1] if hint else None
+        raise err
     table = ns.get("_PICKLED")
     if isinstance(table, dict) and name in table:
         read, write, primitive = table[name]
@@ -152,15 +155,19 @@ def decode_proc(module: types.ModuleType, proc: str, data: bytes, base: int = 0)
         raise _data_error(e, base) from None
 
 
-def encode(codec: TypeCodec, value: Any, *, raw: bool = False) -> bytes:
-    """The pickle (or with ``raw`` the bare NDR stream) of ``value``."""
+def encode(codec: TypeCodec, value: Any, *, raw: bool = False,
+           referents: bytes | None = None) -> bytes:
+    """The pickle (or with ``raw`` the bare NDR stream) of ``value``; with ``referents``,
+    unique pointers numbered as in those bytes (``keep_referents``)."""
     if codec.write is None:
         raise DumpError(f"{codec.name} is not marked [encode] in the ACF")
     try:
         if raw:
-            w = NdrWriter()
+            w = NdrWriter() if referents is None else KeepingWriter(referents)
             codec.write(w, value)
             return bytes(w.buf)
+        if referents is not None:
+            return _mes.pickle_type_keeping(codec.write, value, referents, codec.primitive)
         return _mes.pickle_type(codec.write, value, codec.primitive)
     except EncodeError as e:
         raise DumpError(e.message, None, e.path) from None
@@ -188,6 +195,8 @@ class Mismatch:
     expected: int | None  # the input byte (None: the input ended)
     actual: int | None  # the re-encoded byte (None: the encoding ended)
     path: str  # the field that byte belongs to, as far as it can be told
+    # True when re-encoding with the input's own pointer ids gives its bytes back
+    referents_only: bool = False
 
 
 class _Lenient(NdrReader):
@@ -376,12 +385,25 @@ def _first_difference(a: Any, b: Any, path: str) -> str | None:
 def validate(codec: TypeCodec, data: bytes, value: Any, *, raw: bool = False,
              base: int = 0) -> Mismatch | None:
     """Re-encode ``value`` (decoded from ``data``) and compare with the bytes it came
-    from; the first difference, or None when they are identical."""
+    from; the first difference, or None when they are identical. When only the referent
+    ids differ, the difference is marked ``referents_only``; when more does, it is the
+    first difference left once the input's own ids are reused."""
     again = encode(codec, value, raw=raw)
     if raw:
         original = data[:max(len(again), _consumed_raw(codec, data))]
     else:
         original = data[:_pickle_length(codec, data)]
+    found = _first_mismatch(codec, data, original, again, raw, base)
+    if found is None:
+        return None
+    # the input's writer may number its pointers its own way: compare with its ids too
+    kept = encode(codec, value, raw=raw, referents=data)
+    beyond = _first_mismatch(codec, data, original, kept, raw, base)
+    return dataclasses.replace(found, referents_only=True) if beyond is None else beyond
+
+
+def _first_mismatch(codec: TypeCodec, data: bytes, original: bytes, again: bytes, raw: bool,
+                    base: int) -> Mismatch | None:
     n = min(len(original), len(again))
     for i in range(n):
         if original[i] != again[i]:

@@ -22,15 +22,17 @@ EXIT_OK, EXIT_INPUT = 0, 1
 
 
 def _load(idl: str, acf: str | None, include_dirs: Sequence[str],
-          defines: Mapping[str, str | None], undefines: Sequence[str]) -> types.ModuleType | None:
-    """The generated module (cached like ``midlpy.load``), or None after printing why not."""
+          defines: Mapping[str, str | None], undefines: Sequence[str],
+          pickle_types: Sequence[str] = ()) -> types.ModuleType | None:
+    """The generated module (cached like ``midlpy.load``), or None after printing why not.
+    ``pickle_types`` are pickled as if the ACF said so (compiled apart, not cached)."""
     from midlpy.diagnostics import CompileError
 
-    if undefines:  # -U changes what the compiler sees; the cache key does not cover it
+    if undefines or pickle_types:  # the cache key covers neither
         from midlpy.compiler.api import compile_file
 
         result = compile_file(idl, acf=acf, include_dirs=include_dirs, defines=defines,
-                              undefines=undefines)
+                              undefines=undefines, pickle_types=pickle_types)
         if not result.ok:
             click.echo(result.diagnostics.render(result.sources), err=True)
             return None
@@ -98,17 +100,31 @@ def run_dump(idl: str, type_name: str | None, blob: str, *, acf: str | None,
         return EXIT_INPUT
     try:
         if proc is not None:
+            if not callable(getattr(module, proc, None)) and _procedure_of(module, proc):
+                _explain_procedure(proc, _procedure_of(module, proc) or "", idl)
+                return EXIT_INPUT
             value = dump.decode_proc(module, proc, data, base)
             name = proc
         else:
             assert type_name is not None
-            codec = dump.find_type(module, type_name)
+            implied = _find_or_imply(module, type_name, idl, acf, include_dirs, defines,
+                                     undefines)
+            if implied is None:
+                return EXIT_INPUT
+            codec = implied
             value = dump.decode(codec, data, raw=raw, base=base, big_endian=big_endian)
             name = type_name
         click.echo(jsonmap.dumps(value) if fmt == "json" else dump.to_text(value, name),
                    nl=fmt == "json")
         if validate and proc is None:
             found = dump.validate(codec, data, value, raw=raw, base=base)
+            if found is not None and found.referents_only:
+                click.echo("validate: re-encoding differs only in referent ids (first at "
+                           f"offset {found.offset}: {_byte(found.expected)} in the input, "
+                           f"{_byte(found.actual)} re-encoded, in {found.path}); "
+                           "keep_referents reuses the input's ids and gives back the same "
+                           "bytes", err=True)
+                return EXIT_INPUT
             if found is not None:
                 click.echo(f"validate: re-encoding differs at offset {found.offset} "
                            f"({_byte(found.expected)} in the input, {_byte(found.actual)} "
@@ -119,6 +135,44 @@ def run_dump(idl: str, type_name: str | None, blob: str, *, acf: str | None,
         click.echo(f"error: {e}", err=True)
         return EXIT_INPUT
     return EXIT_OK
+
+
+def _find_or_imply(module: types.ModuleType, type_name: str, idl: str, acf: str | None,
+                   include_dirs: Sequence[str], defines: Mapping[str, str | None],
+                   undefines: Sequence[str]) -> dump.TypeCodec | None:
+    """The codec of ``type_name``: pickled by the ACF, or else pickled for this run as
+    MIDL's ``[encode, decode]`` would (no ACF needed). None after saying why not."""
+    try:
+        return dump.find_type(module, type_name)
+    except dump.DumpError as e:
+        if e.suggestion is not None:  # KERB_VALIDATION_INFO for PKERB_VALIDATION_INFO
+            raise
+    interface = _procedure_of(module, type_name)
+    if interface is not None:
+        _explain_procedure(type_name, interface, idl)
+        return None
+    implied = _load(idl, acf, include_dirs, defines, undefines, pickle_types=(type_name,))
+    if implied is None:
+        return None  # the diagnostics say why (an unknown name, a type that cannot travel)
+    return dump.find_type(implied, type_name)
+
+
+def _explain_procedure(name: str, interface: str, idl: str) -> None:
+    click.echo(f"error: {name} is a remote procedure of interface {interface}, not a type; "
+               "to decode its procedure pickles, pickle the interface's procedures in an ACF "
+               "(MIDL pickles all of an interface's procedures or none) and use --proc:\n"
+               f"    [explicit_handle, encode, decode] interface {interface} {{ }}\n"
+               f"saved as {os.path.splitext(idl)[0]}.acf beside the IDL, or given with --acf",
+               err=True)
+
+
+def _procedure_of(module: types.ModuleType, name: str) -> str | None:
+    """The interface whose client stub has a procedure ``name``, if any."""
+    for attr, cls in vars(module).items():
+        if (attr.endswith("Client") and isinstance(cls, type) and not name.startswith("_")
+                and callable(getattr(cls, name, None))):
+            return attr[:-len("Client")]
+    return None
 
 
 def _byte(b: int | None) -> str:

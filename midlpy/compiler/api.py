@@ -40,7 +40,8 @@ class CompileResult:
 
 def _analyse(idl_path: str, acf: str | None, include_dirs: Sequence[str],
              defines: Mapping[str, str | None] | None, undefines: Sequence[str],
-             result: CompileResult, parse_cache: Any = None):  # -> model.Program | None
+             result: CompileResult, parse_cache: Any = None,
+             pickle_types: Sequence[str] = ()):  # -> model.Program | None
     from midlpy.compiler import frontend
     from midlpy.compiler.sema import analyse
 
@@ -50,7 +51,7 @@ def _analyse(idl_path: str, acf: str | None, include_dirs: Sequence[str],
         parse_cache=parse_cache)
     if program is None or result.diagnostics.has_errors:
         return None
-    model = analyse(program, result.diagnostics)
+    model = analyse(program, result.diagnostics, pickle_types=pickle_types)
     if result.diagnostics.has_errors:
         return None
     return model
@@ -90,11 +91,15 @@ def check_files(idl_paths: Sequence[str], *, include_dirs: Sequence[str] = (),
 
 def compile_file(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[str] = (),
                  defines: Mapping[str, str | None] | None = None,
-                 undefines: Sequence[str] = ()) -> CompileResult:
-    """Compile ``idl_path`` into Python modules: one for it, one for each imported IDL."""
+                 undefines: Sequence[str] = (),
+                 pickle_types: Sequence[str] = ()) -> CompileResult:
+    """Compile ``idl_path`` into Python modules: one for it, one for each imported IDL.
+    ``pickle_types`` names typedefs to pickle as if the ACF marked them
+    ``[encode, decode]`` (with an explicit handle), ACF or not."""
     result = CompileResult(Diagnostics(), SourceCache())
     with _depth_guard(idl_path, result):
-        model = _analyse(idl_path, acf, include_dirs, defines, undefines, result)
+        model = _analyse(idl_path, acf, include_dirs, defines, undefines, result,
+                         pickle_types=pickle_types)
         if model is not None:
             from midlpy.compiler.codegen import generate
 

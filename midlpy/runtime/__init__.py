@@ -25,6 +25,7 @@ from .mes import (
     MesHandleFree,
     MesIncrementalHandleReset,
     MesInqProcEncodingId,
+    keep_referents,
 )
 
 from . import errors as _errors
@@ -39,6 +40,6 @@ __all__ = [
     "MesBufferHandleReset", "MesDecodeBufferHandleCreate", "MesDecodeIncrementalHandleCreate",
     "MesEncodeDynBufferHandleCreate", "MesEncodeFixedBufferHandleCreate",
     "MesEncodeIncrementalHandleCreate", "MesHandleFree", "MesIncrementalHandleReset",
-    "MesInqProcEncodingId",
+    "MesInqProcEncodingId", "keep_referents",
 ]
 __all__ += _errors.__all__

@@ -69,7 +69,7 @@ from .errors import (
     EncodeError,
     RpcError,
 )
-from .ndr import DEFAULT_MAX_DEPTH, NdrReader, NdrWriter
+from .ndr import DEFAULT_MAX_DEPTH, KeepingWriter, NdrReader, NdrWriter
 
 __all__ = [
     "MES_ENCODE", "MES_DECODE", "MES_ENCODE_NDR64",
@@ -79,7 +79,7 @@ __all__ = [
     "MesDecodeIncrementalHandleCreate", "MesBufferHandleReset", "MesIncrementalHandleReset",
     "MesHandleFree", "MesInqProcEncodingId",
     "encode_type", "decode_type", "align_size_type", "free_type", "encode_proc", "decode_proc",
-    "pickle_type", "unpickle_type",
+    "pickle_type", "unpickle_type", "keep_referents",
 ]
 
 MES_ENCODE = 0
@@ -109,7 +109,7 @@ class MesHandle:
 
     __slots__ = ("style", "operation", "_buf", "_pos", "encoded_size", "state", "alloc",
                  "write", "read", "_common_done", "_big_endian", "_freed", "_last_proc",
-                 "_peeked", "_user", "max_depth")
+                 "_peeked", "_user", "max_depth", "referents")
 
     def __init__(self, style: int, operation: int) -> None:
         self.style = style
@@ -128,6 +128,7 @@ class MesHandle:
         self._peeked: bytes | None = None  # a procedure header read ahead
         self._user: Any = None         # the buffer object the caller gave (fixed style)
         self.max_depth = DEFAULT_MAX_DEPTH  # nesting allowed for recursive types
+        self.referents: Any = None     # keep_referents(): the stream whose ids to reuse
 
     def _clear(self) -> None:
         self._buf = self._user = None
@@ -368,11 +369,12 @@ def _fetch(h: MesHandle, size: int, what: str, minimum: int | None = None) -> me
 
 
 def _run_writer(write: Callable, args: tuple, prefix: int,
-                max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[bytearray, int]:
+                max_depth: int = DEFAULT_MAX_DEPTH, referents: Any = None,
+                at: int = 0) -> tuple[bytearray, int]:
     """Marshal into a scratch writer whose first ``prefix`` bytes are room for headers
     (a multiple of 8, so alignment is unchanged); returns (record padded to 8, unpadded
-    length)."""
-    w = NdrWriter(max_depth)
+    length). With ``referents`` (see keep_referents) the record starts at ``at`` in it."""
+    w = NdrWriter(max_depth) if referents is None else KeepingWriter(referents, at, max_depth)
     w.buf = bytearray(prefix)
     try:
         write(w, *args)
@@ -416,7 +418,8 @@ def encode_type(h: MesHandle, write: Callable, value: Any, primitive: bool = Fal
     h = _encoder(h)
     head = 0 if h._common_done else 8
     priv = 0 if primitive else 8
-    record, _ = _run_writer(write, (value,), head + priv, h.max_depth)
+    record, _ = _run_writer(write, (value,), head + priv, h.max_depth, h.referents,
+                            h.encoded_size)
     if head:
         record[0:8] = COMMON_HEADER
     if priv:
@@ -431,6 +434,27 @@ def align_size_type(h: MesHandle, write: Callable, value: Any, primitive: bool =
     h = _encoder(h)
     prefix = (0 if h._common_done else 8) + (0 if primitive else 8)
     return len(_run_writer(write, (value,), prefix, h.max_depth)[0])
+
+
+def keep_referents(h: MesHandle, original: Any) -> None:
+    """Make the type pickles that encoding handle ``h`` writes from now on number their
+    unique pointers as ``original`` does (the bytes their values were decoded from, laid
+    out from the handle's start), instead of 0x00020000 + 4k: a decoded value then
+    re-encodes to the very bytes it came from, whatever ids their writer chose.
+    ``None`` goes back to the usual numbering. A midlpy extension, not a Windows API."""
+    h = _encoder(h)
+    h.referents = None if original is None else bytes(original)
+
+
+def pickle_type_keeping(write: Callable, value: Any, original: Any,
+                        primitive: bool = False) -> bytes:
+    """``pickle_type`` numbering unique pointers as ``original`` does (keep_referents)."""
+    priv = 0 if primitive else 8
+    record, _ = _run_writer(write, (value,), 8 + priv, DEFAULT_MAX_DEPTH, original, 0)
+    record[0:8] = COMMON_HEADER
+    if priv:
+        _PRIVATE.pack_into(record, 8, len(record) - 16, 0)
+    return bytes(record)
 
 
 def free_type(h: MesHandle, value: Any) -> None:

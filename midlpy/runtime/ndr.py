@@ -740,3 +740,43 @@ class NdrWriter:
         self.depth -= 1
 
 
+class KeepingWriter(NdrWriter):
+    """A writer that numbers unique pointers with the ids ``original`` has in the same
+    slots (a stream this value was decoded from), so that re-encoding gives back its
+    bytes. Windows and Samba number ``0x00020000 + 4k``; some writers (djoin.exe) use
+    addresses. Where ``original`` has no id at a slot (NULL there, or past its end), the
+    usual number stays. Full pointers keep their own numbering: their ids carry aliasing.
+    ``offset`` is where this writer's ``buf[0]`` lies in ``original``."""
+
+    __slots__ = ("original", "offset")
+
+    def __init__(self, original: Any, offset: int = 0,
+                 max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+        super().__init__(max_depth)
+        self.original = memoryview(original).cast("B")
+        self.offset = offset
+
+    def _keep(self, slot: int) -> None:
+        at = self.offset + slot
+        if 0 <= at and at + 4 <= len(self.original):
+            ref = int.from_bytes(self.original[at:at + 4], "little")
+            if ref:
+                _PACK_U32_INTO(self.buf, slot, ref)
+
+    def unique(self, slot: int) -> int:
+        super().unique(slot)
+        self._keep(slot)
+        return int.from_bytes(self.buf[slot:slot + 4], "little")
+
+    def unique_count(self, slot: int, n: int) -> None:
+        super().unique_count(slot, n)
+        self._keep(slot)
+
+    def unique_struct_prims(self, slot: int, f: Fixed, values: tuple[Any, ...], code: str,
+                            items: Sequence[Any]) -> None:
+        super().unique_struct_prims(slot, f, values, code, items)
+        self._keep(slot)
+
+    def counted_wchars(self, slot: int, s: str, size: int, length: int) -> None:
+        super().counted_wchars(slot, s, size, length)
+        self._keep(slot)

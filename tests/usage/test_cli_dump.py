@@ -77,8 +77,9 @@ def test_validate_reports_a_changed_byte_at_its_offset(tmp_path: Path) -> None:
                  "--offset", "72", "--validate")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "validate: re-encoding differs at offset 144 (0x0c in the input, 0x04 re-encoded) "
-        "in KERB_VALIDATION_INFO.EffectiveName.Buffer")
+        "validate: re-encoding differs only in referent ids (first at offset 144: 0x0c in "
+        "the input, 0x04 re-encoded, in KERB_VALIDATION_INFO.EffectiveName.Buffer); "
+        "keep_referents reuses the input's ids and gives back the same bytes")
 
 
 def test_decode_errors_give_offset_and_path(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Sequence
 
 from midlpy.compiler import ast, model
 from midlpy.compiler.sema import acf as acf_pass
@@ -25,8 +25,10 @@ from midlpy.compiler.sema.scope import attr, collect
 from midlpy.diagnostics import Diagnostics, Span
 
 
-def analyse(program: Any, diags: Diagnostics) -> model.ProgramModel | None:
-    """Build the model of ``program`` (a ``frontend.Program``); errors go to ``diags``."""
+def analyse(program: Any, diags: Diagnostics,
+            pickle_types: Sequence[str] = ()) -> model.ProgramModel | None:
+    """Build the model of ``program`` (a ``frontend.Program``); errors go to ``diags``.
+    ``pickle_types``: typedefs pickled as if the ACF said ``typedef [encode, decode]``."""
     files: list[ast.IdlFile] = list(program.files.values())
     root: ast.IdlFile = program.root
     if root.path not in program.files:
@@ -70,7 +72,7 @@ def analyse(program: Any, diags: Diagnostics) -> model.ProgramModel | None:
     layout.compute(all_defs)
 
     root_mod = modules[root.path]
-    _pickled(res, scope, acf, root_ifaces, root_mod, diags)
+    _pickled(res, scope, acf, root_ifaces, root_mod, diags, pickle_types)
     _interfaces(res, scope, acf, root_ifaces, root_mod, diags)
     contexts.run(scope, acf, root_mod, diags)
     checks.run(all_defs, root_mod, diags)
@@ -168,7 +170,7 @@ def _assign_consts(res: Resolver, scope: Any, modules: dict[str, model.ModuleMod
 
 
 def _pickled(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: list[ast.Interface],
-             root: model.ModuleModel, diags: Diagnostics) -> None:
+             root: model.ModuleModel, diags: Diagnostics, implied: Sequence[str] = ()) -> None:
     wanted: dict[str, tuple[bool, bool, bool]] = {}  # name -> (encode, decode, explicit)
     if acf.encode or acf.decode:
         for td in scope.typedef_order:
@@ -178,11 +180,21 @@ def _pickled(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: list
         enc, dec = attr(attrs, "encode") is not None, attr(attrs, "decode") is not None
         if enc or dec:
             wanted[name] = (enc, dec, True)
+    for name in implied:  # MIDL's implicit [encode, decode], with an explicit handle
+        if name not in scope.typedefs:
+            diags.error("unknown-type", f"unknown type '{name}': only a typedef name can be "
+                        "pickled", None)
+            continue
+        enc, dec, _ = wanted.get(name, (False, False, True))
+        if not (enc and dec):
+            wanted[name] = (True, True, True)
     if not wanted:
         return
-    if attr(acf.interface_attrs, "auto_handle") is not None:
+    if set(wanted) <= set(implied):
+        pass  # nothing asked for by the ACF: the implied handle is explicit
+    elif attr(acf.interface_attrs, "auto_handle") is not None:
         return  # reported by the ACF checks
-    if acf.implicit_handle() is None and attr(acf.interface_attrs, "explicit_handle") is None:
+    elif acf.implicit_handle() is None and attr(acf.interface_attrs, "explicit_handle") is None:
         diags.error("no-serialization-handle",
                     "types are pickled but the ACF gives no way to get a serialization handle: "
                     "add [explicit_handle] or [implicit_handle(handle_t name)] to the ACF "
