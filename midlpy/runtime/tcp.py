@@ -741,8 +741,9 @@ class Server:
                 continue
             with self._lock:
                 if len(self._conns) >= self.max_connections or self._closed:
-                    sock.close()
+                    # noted before the close, so a peer that sees the close finds the note
                     self._note(f"{peer}: refused, {self.max_connections} connections open")
+                    sock.close()
                     continue
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 conn = _ServerConnection(self, sock, peer)
