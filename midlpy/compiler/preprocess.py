@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
@@ -32,19 +33,21 @@ MAX_TOTAL_EXPANSION = 4_000_000  # tokens produced by macro expansion per run, a
 MAX_EXPANSION_TOKENS = 100_000  # guards against exponential macro blow-up
 MAX_JOINED_LINES = 500  # a macro call's arguments may span at most this many lines
 
-# Strings are unrolled loops (no per-character backtracking state); an unterminated one
-# runs to the end of the line, so that a line of unmatched quotes is scanned once, not
-# once per quote. The parser then rejects it.
+# Strings are unrolled loops (no backtracking state per plain character); an unterminated
+# one ("open") runs to the end of the line, so that a line of unmatched quotes is scanned
+# once, not once per quote, and it never reaches the parser. Where Python has them (3.11),
+# possessive repeats ("*@" below) keep no backtracking state per escape or digit either.
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>[ \t\f\v]+)
-  | (?P<id>[A-Za-z_$][A-Za-z0-9_$]*(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')?)
-  | (?P<num>\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*)
-  | (?P<str>"[^"\\\n]*(?:\\.[^"\\\n]*)*"?)
-  | (?P<chr>'[^'\\\n]*(?:\\.[^'\\\n]*)*'?)
+  | (?P<id>[A-Za-z_$][A-Za-z0-9_$]*(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*@"|'[^'\\\n]*(?:\\.[^'\\\n]*)*@')?)
+  | (?P<num>\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*@)
+  | (?P<str>"[^"\\\n]*(?:\\.[^"\\\n]*)*@")
+  | (?P<chr>'[^'\\\n]*(?:\\.[^'\\\n]*)*@')
+  | (?P<open>["'].*)
   | (?P<punct>\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^~!=<>?:;,.()\[\]{}\#])
   | (?P<other>.)
-    """,
+    """.replace("*@", "*+" if sys.version_info >= (3, 11) else "*"),
     re.VERBOSE | re.DOTALL,
 )
 _IDENT_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
@@ -53,7 +56,7 @@ _DIRECTIVE_RE = re.compile(r"[ \t\f\v]*#[ \t\f\v]*([A-Za-z_]*)(.*)", re.DOTALL)
 
 class Tok:
     """A preprocessing token. ``col`` is the 1-based source column it maps to; ``kind`` is
-    ``id num str chr punct other``; ``hide`` is the macro hide set (Prosser's algorithm)."""
+    ``id num str chr open punct other`` (``open``: an unterminated literal); ``hide`` is the macro hide set (Prosser's algorithm)."""
 
     __slots__ = ("kind", "text", "col", "space", "hide", "expanded")
 
@@ -160,7 +163,7 @@ def read_source(path: str) -> str:
     """Read a source file as text: UTF-8 (BOM dropped) or Latin-1, newlines normalised,
     everything from a DOS end-of-file byte 0x1A on dropped."""
     with open(path, "rb") as fh:
-        data = fh.read()
+        data = fh.read(MAX_SOURCE_CHARS + 1)  # more is refused by the run's input budget
     return decode_source(data)
 
 
@@ -275,7 +278,7 @@ class Preprocessor:
                 i += 1
                 parts[-1] = parts[-1][:-1]
                 parts.append(phys[i])
-                size += len(phys[i])
+                size += len(phys[i]) - 1
             line = "".join(parts)
             if len(line) > MAX_LINE_CHARS:
                 self.diags.error("line-too-long",
@@ -467,6 +470,11 @@ class Preprocessor:
             self._halt = True
             return
         for t in toks:
+            if t.kind == "open":
+                what = "string literal" if t.text[0] == '"' else "character constant"
+                self.diags.error("syntax", f"unterminated {what}",
+                                 Span(file, line, t.col, line, t.col + 1))
+                return
             if t.kind in ("str", "chr") and len(t.text) > MAX_STRING_CHARS:
                 self.diags.error("string-too-long", f"string literal longer than "
                                  f"{MAX_STRING_CHARS} characters",
@@ -704,10 +712,15 @@ class Preprocessor:
                     if b.text not in expanded_cache:
                         expanded_cache[b.text] = self._expand(list(args[b.text]), path, line)
                     seq = expanded_cache[b.text]
+                self._charge(len(out) + len(seq), use, path, line)
                 first = True
+                joined: dict[frozenset[str], frozenset[str]] = {}
                 for a in seq:
+                    ahide = joined.get(a.hide)
+                    if ahide is None:  # tokens of one argument mostly share a hide set
+                        ahide = joined[a.hide] = a.hide | hide
                     out.append(Tok(a.kind, a.text, a.col if not a.expanded else use.col,
-                                   b.space if first else a.space, a.hide | hide, True))
+                                   b.space if first else a.space, ahide, True))
                     first = False
                 i += 1
                 continue
@@ -715,21 +728,26 @@ class Preprocessor:
             i += 1
         if out:
             out[0].space = use.space
+        self._charge(len(out), use, path, line)
         self._budget += len(out)
         self._total += len(out)
+        return out
+
+    def _charge(self, n: int, use: Tok, path: str, line: int) -> None:
+        """Stop an expansion that would take the line or the run past its budget once
+        ``n`` more tokens are made (checked before they are, so memory stays bounded)."""
         limit = min(MAX_TOTAL_EXPANSION, EXPANSION_BASE + EXPANSION_PER_CHAR * self._read)
-        if self._total > limit:
+        if self._total + n > limit:
             self.diags.error("macro-expansion", "macro expansion in this run is too large "
                              f"(over {limit} tokens)",
                              Span(path, line, use.col, line, use.col + len(use.text)))
             self._halt = True
             raise _Abort
-        if self._budget > MAX_EXPANSION_TOKENS:
+        if self._budget + n > MAX_EXPANSION_TOKENS:
             self.diags.error("macro-expansion", "macro expansion on this line is too large "
                              f"(over {MAX_EXPANSION_TOKENS} tokens)",
                              Span(path, line, use.col, line, use.col + len(use.text)))
             raise _Abort
-        return out
 
     # ----------------------------------------------------------------- #if expressions
 

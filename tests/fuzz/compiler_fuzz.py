@@ -10,6 +10,7 @@ escape into the generated Python would raise here, or write the marker file.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import random
 import sys
 from pathlib import Path
@@ -80,7 +81,8 @@ def defined_twice(text: str) -> list[str]:
 
 def check_text(text: bytes, tmp: Path, acf: bytes | None = None, name: str = "fuzzed") -> bool:
     """Compile ``text`` (and ``acf``); True when it compiled. Raises only on a defect:
-    an exception, an error without a location, or a module that does not import."""
+    an exception, an error without a location, a module that does not import, or a type
+    whose default value cannot be constructed."""
     idl = tmp / f"{name}.idl"
     idl.write_bytes(text)
     acf_path = None
@@ -97,6 +99,14 @@ def check_text(text: bytes, tmp: Path, acf: bytes | None = None, name: str = "fu
         assert not twice, f"{gen.path} defines {twice} more than once"
     module = _install([(f.path, f.module_name, f.text) for f in result.files], str(idl))
     namespace = module.__name__.rpartition(".")[0]
-    for key in [k for k in sys.modules if k.startswith(namespace + ".")]:
-        del sys.modules[key]
+    keys = [k for k in sys.modules if k.startswith(namespace + ".")]
+    try:
+        for key in keys:  # every type's default value constructs (bounded by sema)
+            for obj in list(vars(sys.modules[key]).values()):
+                if (isinstance(obj, type) and dataclasses.is_dataclass(obj)
+                        and obj.__module__ == key):
+                    obj()
+    finally:
+        for key in keys:
+            del sys.modules[key]
     return True

@@ -6,7 +6,8 @@ slice is spent, so the run stops by itself. An input is a mutation of a real enc
 (tests/fuzz/mutate.py, driven by a Hypothesis-drawn ``Random``) or plain drawn bytes;
 decoding it must return a value or raise RpcError, through a buffer handle and through
 an incremental one. The compiler target mutates the test IDL files and runs
-``check_file``/``compile_file``; it must give diagnostics or a module that compiles.
+``check_file``/``compile_file``; it must give diagnostics or a module that compiles. The
+compiler-hostile target does the same with small hostile IDL (tests/fuzz/hostile_idl.py).
 
 Printed per target: inputs tried, unexpected exceptions, the slowest input (seconds and
 its length) and the peak memory traced while decoding one input. Exit status 1 when
@@ -36,6 +37,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from midlpy.runtime import RpcError  # noqa: E402
 from tests.fuzz.compiler_fuzz import check_text, mutate_text  # noqa: E402
+from tests.fuzz.hostile_idl import hostile_text  # noqa: E402
 from tests.fuzz.mutate import mutate  # noqa: E402
 from tests.fuzz.targets import Target, all_targets, seed_pairs  # noqa: E402
 
@@ -131,6 +133,19 @@ def compiler_test(stats: Stats, n: int, tmp: Path) -> Callable[[], None]:
     return run
 
 
+def hostile_compiler_test(stats: Stats, n: int, tmp: Path) -> Callable[[], None]:
+    """Small hostile IDL from tests/fuzz/hostile_idl.py: long token runs, deep and long
+    expressions, big numbers, macro bombs, values with no Python spelling."""
+
+    @chunk_settings(n)
+    @given(seed=st.integers(0, 2**64))
+    def run(seed: int) -> None:
+        idl = hostile_text(random.Random(seed))
+        measured(stats, idl, lambda: check_text(idl, tmp), ())
+
+    return run
+
+
 def drive(stats: Stats, make: Callable[[int], Callable[[], None]], seconds: float,
           chunk: int) -> None:
     end = time.monotonic() + seconds
@@ -167,7 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     if run_compiler:
         stats = Stats("compiler")
         with tempfile.TemporaryDirectory() as tmp:
-            drive(stats, lambda n: compiler_test(stats, n, Path(tmp)), args.seconds * 0.2, 20)
+            drive(stats, lambda n: compiler_test(stats, n, Path(tmp)), args.seconds * 0.1, 20)
+        print(stats.line(), flush=True)
+        results.append(stats)
+        stats = Stats("compiler-hostile")
+        with tempfile.TemporaryDirectory() as tmp:
+            drive(stats, lambda n: hostile_compiler_test(stats, n, Path(tmp)),
+                  args.seconds * 0.1, 5)
         print(stats.line(), flush=True)
         results.append(stats)
     tracemalloc.stop()
@@ -175,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in results if s.unexpected]
     print(f"\n{len(results)} targets, {total} inputs in {time.monotonic() - t0:.0f} s, "
           f"{sum(len(s.unexpected) for s in bad)} unexpected exceptions")
-    for kind, group in (("decoder", [s for s in results if s.name != "compiler"]),
-                        ("compiler", [s for s in results if s.name == "compiler"])):
+    for kind, group in (("decoder", [s for s in results if not s.name.startswith("compiler")]),
+                        ("compiler", [s for s in results if s.name.startswith("compiler")])):
         if not group:
             continue
         slow = max(group, key=lambda s: s.slowest)
