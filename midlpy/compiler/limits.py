@@ -8,6 +8,8 @@ lists them for users.
 
 from __future__ import annotations
 
+import sys
+
 #: Integer constants live in 64 bits, as in MIDL (which evaluates in ``__int64``): every
 #: literal and every intermediate result must be representable as a signed or an unsigned
 #: 64-bit integer, so the range is the union of both.
@@ -32,6 +34,11 @@ EXPANSION_PER_CHAR = 4
 #: fit in 2**31 bytes; midlpy holds one Python object per element, so it draws the line at
 #: 2**24 elements (128 MiB of 8-byte slots) and says so.
 MAX_FIXED_ELEMENTS = 1 << 24
+
+
+#: A possessive repeat where Python has it (3.11): the regex engine then keeps no
+#: backtracking state per repetition, so a long run costs no memory.
+POSSESSIVE = "*+" if sys.version_info >= (3, 11) else "*"
 
 
 class OutOfRange(ValueError):

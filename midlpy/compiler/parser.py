@@ -17,6 +17,7 @@ from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, Unexp
 from lark.exceptions import UnexpectedEOF
 
 from midlpy._resources import resource_dir
+from midlpy.compiler.limits import POSSESSIVE
 from midlpy.compiler.preprocess import Preprocessed
 from midlpy.diagnostics import Diagnostics
 
@@ -33,8 +34,9 @@ _READABLE = {
 _MAX_LISTED = 6
 
 # MIDL 3.0 (WinRT) files start declarations with these words.
-_MIDL3_RE = re.compile(r"^[ \t]*(?:\[[^\]\n]*\][ \t]*)*(namespace|runtimeclass|apicontract)"
-                       r"[ \t]+[A-Za-z_][\w.]*", re.MULTILINE)
+_MIDL3_RE = re.compile(r"^[ \t]*(?:\[[^\]\n]*\][ \t]*)" + POSSESSIVE
+                       + r"(namespace|runtimeclass|apicontract)[ \t]+[A-Za-z_][\w.]*",
+                       re.MULTILINE)
 
 
 _OPTIONS = dict(parser="lalr", lexer="contextual", propagate_positions=True,

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from midlpy.compiler.limits import (EXPANSION_BASE, EXPANSION_PER_CHAR, MAX_LINE_CHARS, MAX_OUTPUT_TOKENS, MAX_SOURCE_CHARS,
-                                    MAX_STRING_CHARS, OutOfRange, c_div, complement64, fit64,
+from midlpy.compiler.limits import (EXPANSION_BASE, EXPANSION_PER_CHAR, MAX_LINE_CHARS,
+                                    MAX_OUTPUT_TOKENS, MAX_SOURCE_CHARS, MAX_STRING_CHARS,
+                                    POSSESSIVE, OutOfRange, c_div, complement64, fit64,
                                     parse_int, shift64)
 from midlpy.diagnostics import Diagnostics, SourceCache, Span
 
@@ -47,7 +47,7 @@ _TOKEN_RE = re.compile(
   | (?P<open>["'].*)
   | (?P<punct>\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||\#\#|[-+*/%&|^~!=<>?:;,.()\[\]{}\#])
   | (?P<other>.)
-    """.replace("*@", "*+" if sys.version_info >= (3, 11) else "*"),
+    """.replace("*@", POSSESSIVE),
     re.VERBOSE | re.DOTALL,
 )
 _IDENT_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")

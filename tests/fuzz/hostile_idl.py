@@ -39,7 +39,8 @@ CONTEXTS = [
 _BIG = ["0", "1", "2", "9223372036854775807", "9223372036854775808", "18446744073709551615",
         "18446744073709551616", "0xFFFFFFFFFFFFFFFF", "0x10000000000000000", "0x7FFFFFFF",
         "0xFFFFFFFF", "4294967296", "1e308", "1e309", "1e999", "1.7976931348623157e308",
-        "2.5e-324", "0.0", "'a'", "'abcdefghi'", "'\\xFFFFFFFFFFFFFFFFF'", "-1", "077777777777777777777777",
+        "2.5e-324", "0.0", "'a'", "'abcdefghi'", "'\\xFFFFFFFFFFFFFFFFF'", "-1",
+        "077777777777777777777777",
         "0b" + "1" * 65]
 _OPS = ["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "&&", "||", "==", "<"]
 
@@ -121,7 +122,8 @@ def no_python_spelling(rng: random.Random) -> str:
         f"interface x {{ typedef struct {{ long {name}; }} T; }}",
         f"interface x {{ typedef enum {{ A = {enum_value}, B }} E; }}",
         f"interface x {{ typedef struct {{ {element} a[{size}]; }} T; }}",
-        f"interface x {{ typedef struct {{ long v[256]; }} S; typedef struct {{ S s[{size}]; }} T; }}",
+        f"interface x {{ typedef struct {{ long v[256]; }} S; "
+        f"typedef struct {{ S s[{size}]; }} T; }}",
     ])
 
 

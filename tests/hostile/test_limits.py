@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from midlpy.compiler.api import compile_file
-from midlpy.compiler.parser import get_parser
+from midlpy.compiler.parser import _MIDL3_RE, get_parser
 from midlpy.compiler.preprocess import Preprocessor, tokenize
 from midlpy.diagnostics import CompileError, Diagnostics, SourceCache
 from midlpy.importer import load
@@ -129,7 +129,7 @@ def test_if_arithmetic_is_64_bit_c(expr: str, true: bool) -> None:
 # ------------------------------------------------------------------ lexer patterns
 
 
-@pytest.mark.parametrize("unit", RUN_UNITS, ids=repr)
+@pytest.mark.parametrize("unit", RUN_UNITS + ["[a]", "[]", "[a] "], ids=repr)
 def test_long_runs_lex_in_linear_time_and_bounded_memory(unit: str, alarm: None) -> None:
     """200,000 characters of one unit through the parser's lexer (every terminal pattern)
     and the preprocessor's tokenizer. A pattern that rescans the run at each position
@@ -150,10 +150,14 @@ def test_long_runs_lex_in_linear_time_and_bounded_memory(unit: str, alarm: None)
         for line in text.split("\n"):
             tokenize(line)
 
+    def midl3() -> None:  # the parser's search for MIDL 3.0 keywords runs over everything
+        _MIDL3_RE.search(lexer_text)
+
     # Lexing keeps no token; an unterminated string of 100,000 escapes (which the
     # preprocessor never lets through) is the most the lexer's patterns ever hold: 50 MB.
     assert peak_of(lex) < 64 * MiB
     assert peak_of(tok) < 64 * MiB  # the tokens themselves: a list of up to 200,000
+    assert peak_of(midl3) < 4 * MiB
 
 
 def test_fifty_thousand_stars_compile(tmp_path: Path, alarm: None) -> None:

@@ -5,9 +5,10 @@ Integer arithmetic follows C in 64 bits, as MIDL's does (see :mod:`midlpy.compil
 a literal or intermediate result that fits neither a signed nor an unsigned 64-bit integer
 is an error, and so are a shift count outside 0..63 and a zero divisor; division truncates
 toward zero and `%` takes the sign of the dividend. Floating results must be finite (an
-infinity or a NaN has no spelling in the generated module, nor in C source). Names resolve to earlier constants and enumerators. ``sizeof`` of a type
-gives its NDR20 wire size where that is fixed (MIDL's memory size is the same for the
-base types that appear in practice).
+infinity or a NaN has no spelling in the generated module, nor in C source). Names
+resolve to earlier constants and enumerators. ``sizeof`` of a type gives its NDR20 wire
+size where that is fixed (MIDL's memory size is the same for the base types that appear
+in practice).
 """
 
 from __future__ import annotations
