@@ -253,6 +253,9 @@ class Resolver:
         key = (name, file or self.root_file)
         if key in self._conflicts and span is not None:
             a, b = self._conflicts.pop(key)[:2]
+            if _same_wire(self.entry_type(a), self.entry_type(b), set()):
+                # two spellings of one type (Wine's dcommon.idl and wtypes.idl RECT)
+                return entry if entry is not None else self.scope.typedefs.get(name)
             self.diags.error("typedef-conflict",
                              f"'{name}' is defined differently at {a.span} and at {b.span}, "
                              "both imported here; define it in this file or import one",
@@ -757,6 +760,30 @@ class Resolver:
             if e.node is body:
                 return e
         return TagEntry("struct", body, origin)  # type: ignore[arg-type]
+
+
+def _same_wire(a: Any, b: Any, seen: set[tuple[int, int]]) -> bool:
+    """Whether two wire types travel alike (member names included, type names not)."""
+    if a is b or (id(a), id(b)) in seen:
+        return True
+    seen.add((id(a), id(b)))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Prim):
+        return a.name == b.name and a.range == b.range
+    if isinstance(a, Pointer):
+        return a.kind == b.kind and _same_wire(a.target, b.target, seen)
+    if isinstance(a, Array):
+        return ((a.fixed, a.string, a.size is None, a.length is None)
+                == (b.fixed, b.string, b.size is None, b.length is None)
+                and _same_wire(a.element, b.element, seen))
+    if isinstance(a, StructRef):
+        fa, fb = a.struct.fields, b.struct.fields
+        return len(fa) == len(fb) and all(
+            x.name == y.name and _same_wire(x.type, y.type, seen) for x, y in zip(fa, fb))
+    if isinstance(a, EnumRef):
+        return a.enum.members == b.enum.members and a.enum.v1 == b.enum.v1
+    return False
 
 
 class _LazyEnv(dict):  # type: ignore[type-arg]
