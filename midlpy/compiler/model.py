@@ -84,10 +84,12 @@ class EnumRef:
 
 @dataclass(eq=False)
 class Corr:
-    """A correlation expression (``size_is``, ``length_is``, ``switch_is``...), as written."""
+    """A correlation expression (``size_is``, ``length_is``, ``switch_is``...), as written.
+    ``unsigned``: the names in it whose C type is unsigned (set by the checks pass)."""
 
     expr: ast.Expr
     span: Span
+    unsigned: frozenset[str] = frozenset()
 
 
 @dataclass(eq=False)

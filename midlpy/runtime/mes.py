@@ -22,6 +22,9 @@ primitive: ``read(8)``); procedure encode calls ``alloc(56 + data + pad)`` and `
 once; procedure decode calls ``read(56)`` then ``read(round_up(byte count, 8))``.
 A callback that returns fewer bytes than asked raises ``RpcError(RPC_S_OUT_OF_MEMORY)``,
 as Wine does (except that a read may stop after the last body byte, before the pad).
+Lengths come from the wire, so a read of more than ``chunked.CHUNK`` (64 KiB) is asked
+for in chunks of at most that size, in order, until one comes back short: a record
+claiming 4 GiB costs only the bytes the callback really has.
 
 Encoding builds each record in a scratch buffer before anything reaches the handle, so a
 failure (a bad value, a fixed buffer too small: RPC_S_BUFFER_TOO_SMALL) leaves the
@@ -69,6 +72,8 @@ from .errors import (
     EncodeError,
     RpcError,
 )
+from .cexpr import ExprError
+from .chunked import read_chunked
 from .ndr import DEFAULT_MAX_DEPTH, KeepingWriter, NdrReader, NdrWriter
 
 __all__ = [
@@ -347,10 +352,11 @@ def _fetch(h: MesHandle, size: int, what: str, minimum: int | None = None) -> me
     """
     need = size if minimum is None else minimum
     if h.style == MES_INCREMENTAL_HANDLE:
-        data = h.read(h.state, size)  # type: ignore[misc]
-        try:
+        state, read = h.state, h.read
+        try:  # the size comes from the wire: never ask for more than a chunk at once
+            data = read_chunked(lambda n: read(state, n), size)  # type: ignore[misc]
             mv = _readable(data)
-        except RpcError:
+        except (RpcError, TypeError):
             raise RpcError(RPC_S_OUT_OF_MEMORY,
                            f"read returned {type(data).__name__}, not bytes, for the {what}"
                            ) from None
@@ -378,6 +384,8 @@ def _run_writer(write: Callable, args: tuple, prefix: int,
     w.buf = bytearray(prefix)
     try:
         write(w, *args)
+    except ExprError as exc:  # a parameter's correlation, outside any member
+        raise EncodeError(exc.status, exc.message) from None
     except (RpcError, MemoryError):
         raise
     except RecursionError:
@@ -398,8 +406,8 @@ def _run_reader(read: Callable, data: memoryview, big_endian: bool, base: int,
     try:
         return read(r)
     except DecodeError as exc:
-        if exc.offset is not None:
-            exc.offset += base
+        # a correlation expression's error (cexpr) is located where the reader stands
+        exc.offset = base + (r.pos if exc.offset is None else exc.offset)
         raise
     except RpcError:
         raise

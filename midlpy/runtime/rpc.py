@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Protocol, TypeVar
 from uuid import UUID
 
 from . import context as _context
+from .cexpr import ExprError
 from .context import ClientContext, ContextEntry, ContextTable
 from .errors import (RPC_S_CALL_FAILED, RPC_S_INVALID_ARG, RPC_S_PROCNUM_OUT_OF_RANGE,
                      RPC_X_BAD_STUB_DATA, RPC_X_SS_CONTEXT_MISMATCH, RPC_X_SS_IN_NULL_CONTEXT,
@@ -133,6 +134,8 @@ def _marshal(enc: Callable[..., None], args: list[Any]) -> bytes:
     w = NdrWriter()
     try:
         enc(w, *args)
+    except ExprError as exc:  # a parameter's correlation, outside any member
+        raise EncodeError(exc.status, exc.message) from None
     except RpcError:
         raise
     except RecursionError:
@@ -147,6 +150,10 @@ def _unmarshal(dec: Callable[..., Any], data: bytes, ins: list[Any] | None = Non
     r = NdrReader(data)
     try:
         return dec(r, *ins) if ins else dec(r)
+    except DecodeError as exc:
+        if exc.offset is None:  # a correlation expression's error (cexpr)
+            exc.offset = r.pos
+        raise
     except RpcError:
         raise
     except RecursionError:

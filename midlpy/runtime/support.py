@@ -9,13 +9,15 @@ if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are string
 from codecs import utf_16_le_encode as _utf16le_encode
 from struct import error as StructError
 
+from .cexpr import ExprError, sdiv, smod, sshl, sshr, udiv, umod, ushl, ushr
 from .errors import (RPC_S_INVALID_ARG, RPC_S_INVALID_BOUND, RPC_S_INVALID_TAG,
                      RPC_X_ENUM_VALUE_OUT_OF_RANGE, RPC_X_NULL_REF_POINTER, DecodeError,
                      EncodeError)
 
 __all__ = ["sibling", "fields_of", "value_repr", "value_eq", "StructError", "utf16", "check_len", "check_fixed", "check_string_size", "check_enum16",
            "check_range", "null_ref",
-           "bad_tag", "encode_failure", "missing_hook", "bad_value"]
+           "bad_tag", "encode_failure", "missing_hook", "bad_value",
+           "ExprError", "udiv", "sdiv", "umod", "smod", "ushl", "sshl", "ushr", "sshr"]
 
 
 # ---------------------------------------------------------------------------- siblings
@@ -254,6 +256,8 @@ def encode_failure(exc: BaseException) -> EncodeError:
     """A Python error raised while encoding a user value, as an EncodeError."""
     if isinstance(exc, EncodeError):
         return exc
+    if isinstance(exc, ExprError):  # a correlation expression C cannot evaluate
+        return EncodeError(exc.status, exc.message)
     return EncodeError(RPC_S_INVALID_ARG, f"{type(exc).__name__}: {exc}")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from midlpy.compiler import model
-from midlpy.compiler.codegen.exprs import render
+from midlpy.compiler.codegen.exprs import calls_c_helper, render
 from midlpy.compiler.codegen.plan import Inline, Leaf, fmt_of, inline
 from midlpy.compiler.model import (FULL, REF, UNIQUE, Array, ContextHandle, Convert, Corr,
                                    EnumRef, Pointer, Prim, StructRef, UnionRef, WireType)
@@ -104,7 +104,7 @@ class ModuleEmitter:
 
     @staticmethod
     def corr(c: Corr | None, owner_names: Callable[[str], str]) -> str | None:
-        return None if c is None else render(c.expr, owner_names)
+        return None if c is None else render(c.expr, owner_names, c.unsigned)
 
     def sizes(self, a: Array, names: Callable[[str], str]) -> tuple[str | None, str | None, str]:
         """(conformance, length, first) expressions of an array level."""
@@ -222,8 +222,11 @@ class ModuleEmitter:
         def lookup(n: str) -> str:
             return names.get(n, n)
 
+        start = len(c.lines)
         for f, e in zip(s.fields, exprs):
             t = f.type
+            mark = len(c.lines)
+            c(f"_f = {f.name!r}")  # kept only if the field has checks that may call cexpr
             if isinstance(t, Array) and not t.string and (t.conformant or t.varying):
                 size, length, _ = self.sizes(t, lookup)
                 want = length if t.varying else size
@@ -238,11 +241,23 @@ class ModuleEmitter:
                     c(f"    raise r.error(1734, f'{f.name} has {{{n}}} elements, its {what} "
                       f"says {{{want}}}').push({f.name!r})")
             if isinstance(t, UnionRef) and t.switch_is is not None and not t.union.encapsulated:
-                want = render(t.switch_is.expr, lambda n: names.get(n, n))
+                want = render(t.switch_is.expr, lambda n: names.get(n, n), t.switch_is.unsigned)
                 d = t.union.discriminant
                 c(f"if {e}.{d} != {want}:")
                 c(f"    raise r.error(1733, f'union {f.name}: discriminant {{{e}.{d}}} "
                   f"disagrees with its switch_is value {{{want}}}').push({f.name!r})")
+            if len(c.lines) == mark + 1:
+                c.lines.pop()
+        checks = c.lines[start:]
+        del c.lines[start:]
+        if not any(map(calls_c_helper, checks)):
+            c.lines += [x for x in checks if not x.lstrip().startswith("_f = ")]
+            return
+        # a C helper may raise ExprError: name the field it was evaluated for
+        c("try:")
+        c.lines += ["    " + x for x in checks]
+        c("except _support.ExprError as e:")
+        c("    raise e.push(_f)")
 
     def _dec_flat(self, c: Code, t: WireType, var: str, mc: str | None = None) -> None:
         """Statements reading the flat part of ``t`` (not inlinable) into ``var``."""
@@ -930,7 +945,7 @@ class ModuleEmitter:
             return s
         if isinstance(t, UnionRef):
             s = c.tmp("s")
-            sw = render(t.switch_is.expr, names) if t.switch_is else "None"
+            sw = render(t.switch_is.expr, names, t.switch_is.unsigned) if t.switch_is else "None"
             c(f"{s} = {self.ref(t.union, '_enc')}(w, {acc}, {sw})")
             return s
         if isinstance(t, Array):
@@ -1169,14 +1184,21 @@ class ModuleEmitter:
                     val = f"{owner}.{path[-1].pyname}"
                     size = (f"(len({fn}({val})) // 2 + 1)" if fn
                             else f"(len({val}) + 1)")
-                c(f"w.conformance({size})")
+                if calls_c_helper(size):  # name the array whose size failed
+                    dotted = ".".join(f.name for f in path)
+                    c("try:")
+                    c(f"    w.conformance({size})")
+                    c("except _support.ExprError as e:")
+                    c(f"    raise _support.encode_failure(e).push({dotted!r}) from None")
+                else:
+                    c(f"w.conformance({size})")
             s = c.tmp("s")
             c(f"{s} = {self.ref(st, '_enc')}(w, {x})")
             if st.has_deferred:
                 c(f"{self.ref(st, '_enc')}_deferred(w, {x}, {s})")
         elif isinstance(t, UnionRef):
             s = c.tmp("s")
-            sw = render(t.switch_is.expr, names) if t.switch_is else "None"
+            sw = render(t.switch_is.expr, names, t.switch_is.unsigned) if t.switch_is else "None"
             c(f"{s} = {self.ref(t.union, '_enc')}(w, {x}, {sw})")
             if t.union.has_deferred:
                 c(f"{self.ref(t.union, '_enc')}_deferred(w, {x}, {s})")

@@ -20,14 +20,17 @@ def run(defs: list[model.NamedType], root: model.ModuleModel, diags: Diagnostics
             for f in d.fields:
                 for attr_name, corr in _correlations(f.type):
                     _check_corr(attr_name, corr, fields, d.name, diags)
+                    corr.unsigned = _unsigned_names(corr, {n: x.type for n, x in fields.items()})
     for iface in root.interfaces:
         if iface.object:
             continue  # no stubs are generated for COM methods
         for proc in iface.procs:
             params = {p.name: p for p in proc.params}
+            types = {p.name: p.type for p in proc.params}
             for p in proc.params:
                 for attr_name, corr in _correlations(p.type):
                     _check_corr(attr_name, corr, params, proc.name, diags, "parameter")
+                    corr.unsigned = _unsigned_names(corr, types)
     _marshallability(defs, root, diags)
     _default_sizes(defs, diags)
 
@@ -65,6 +68,21 @@ def _default_sizes(defs: list[model.NamedType], diags: Diagnostics) -> None:
                          d.span)
             diags.error("bad-array-size", f"a value of '{d.name}' would hold more than "
                         f"{MAX_FIXED_ELEMENTS} elements in fixed arrays", where)
+
+
+_UNSIGNED = {"boolean", "byte", "char", "uchar", "uint8", "wchar", "uint16", "uint32", "uint64"}
+
+
+def _unsigned_names(corr: Corr, types: dict[str, WireType]) -> frozenset[str]:
+    """The names in ``corr`` whose C type is unsigned (MIDL's plain char is unsigned)."""
+    out = set()
+    for n in _names(corr.expr):
+        t = types.get(n.id)
+        while isinstance(t, Pointer):
+            t = t.target
+        if isinstance(t, Prim) and t.name in _UNSIGNED:
+            out.add(n.id)
+    return frozenset(out)
 
 
 # ------------------------------------------------------------------ what can be marshalled
