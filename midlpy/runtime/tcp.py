@@ -111,6 +111,7 @@ class _Reader:
         self.sock = sock
         self.max_frag = max_frag
         self.buf = bytearray()
+        self.started: float | None = None  # when the PDU being read began to arrive
 
     def pending(self) -> bool:
         return bool(self.buf)
@@ -121,32 +122,55 @@ class _Reader:
         the PDU's bytes take longer than ``pdu_timeout`` from its first, OSError from the
         socket, ConnectionError at EOF, RpcError for a malformed header."""
         buf = self.buf
-        started = time.monotonic() if buf else None
-        while True:
-            if len(buf) >= pdu.HEADER_SIZE:
-                h = pdu.parse_header(buf)
-                if h.frag_length > self.max_frag:
-                    raise pdu.protocol_error(f"fragment of {h.frag_length} bytes exceeds the "
-                                             f"negotiated {self.max_frag}")
-                if len(buf) >= h.frag_length:
-                    frag = bytes(buf[:h.frag_length])
-                    del buf[:h.frag_length]
-                    return h, memoryview(frag)
-                want = h.frag_length - len(buf)
-            else:
-                want = pdu.HEADER_SIZE - len(buf)
-            until = deadline
-            if started is not None and pdu_timeout is not None:
-                until = started + pdu_timeout if until is None else min(until,
-                                                                        started + pdu_timeout)
-            if until is not None:
-                _wait_readable(self.sock, until)
-            chunk = self.sock.recv(max(want, 65536))
+        self.started = time.monotonic() if buf else None
+        while len(buf) < pdu.HEADER_SIZE:
+            self._wait(deadline, pdu_timeout)
+            chunk = self.sock.recv(65536)
             if not chunk:
                 raise ConnectionError("the peer closed the connection")
-            if started is None:
-                started = time.monotonic()
             buf += chunk
+        h = pdu.parse_header(buf)
+        n = h.frag_length
+        if n > self.max_frag:
+            raise pdu.protocol_error(f"fragment of {n} bytes exceeds the negotiated "
+                                     f"{self.max_frag}")
+        if len(buf) >= n:
+            frag = bytes(buf[:n])
+            del buf[:n]
+            return h, memoryview(frag)
+        # the rest of a large fragment goes straight into its own buffer
+        whole = bytearray(n)
+        got = len(buf)
+        whole[:got] = buf
+        buf.clear()
+        view = memoryview(whole)
+        while got < n:
+            self._wait(deadline, pdu_timeout)
+            k = self.sock.recv_into(view[got:])
+            if not k:
+                raise ConnectionError("the peer closed the connection")
+            got += k
+        return h, view
+
+    def _wait(self, deadline: float | None, pdu_timeout: float | None) -> None:
+        until = deadline
+        if self.started is not None and pdu_timeout is not None:
+            until = (self.started + pdu_timeout if until is None
+                     else min(until, self.started + pdu_timeout))
+        if until is not None:
+            _wait_readable(self.sock, until)
+        if self.started is None:
+            self.started = time.monotonic()
+
+
+def _tune(sock: socket.socket) -> None:
+    # requests and replies are written whole: no Nagle delay, and room for a 1 MB call
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for opt in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, opt, 1 << 21)
+        except OSError:
+            pass
 
 
 def _wait_readable(sock: socket.socket, deadline: float) -> None:
@@ -448,7 +472,7 @@ def connect(binding: str | Binding, *, timeout: float | None = None,
     except OSError as exc:
         raise RpcError(RPC_S_SERVER_UNAVAILABLE, f"cannot connect to {b.host}:{port}: {exc}") \
             from None
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    _tune(sock)
     sock.settimeout(None)  # calls wait with poll (see _wait_readable)
     return Connection(sock, timeout=timeout, auth=auth)
 
@@ -745,7 +769,7 @@ class Server:
                     self._note(f"{peer}: refused, {self.max_connections} connections open")
                     sock.close()
                     continue
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                _tune(sock)
                 conn = _ServerConnection(self, sock, peer)
                 self._conns.add(conn)
             threading.Thread(target=conn.run, daemon=True,

@@ -68,3 +68,12 @@ def test_generated_large_idl_checks(tmp_path: Path) -> None:
     result = check_file(str(path))
     assert result.ok, result.diagnostics.render(result.sources)
     assert groups >= 4
+
+
+def test_rpc_bench_parts_run() -> None:
+    """The TCP benchmark's loopback parts run (tiny counts); the figures are not checked."""
+    import bench_rpc
+    from harness import Report
+    rates = bench_rpc.loopback_calls(Report(), n=40)
+    assert set(rates) == {1, 8} and all(r > 0 for r in rates.values())
+    assert set(bench_rpc.bulk(Report(), size=1 << 16, rounds=1)) == {"EchoData", "SinkData"}
