@@ -10,8 +10,9 @@ The transport boundary
     raised with the fault status. The server side is ``Dispatcher.dispatch(association,
     opnum, request) -> Reply``: ``Reply.status`` 0 means ``Reply.body`` is the response,
     any other value is a fault (the body is then empty) -- the two kinds of DCE/RPC reply
-    PDU, so a network transport later maps them one to one. Nothing else crosses: no
-    Python object, no exception, no server state.
+    PDU, which the TCP transport (``tcp.py``) maps one to one. Nothing else crosses: no
+    Python object, no exception, no server state. ``Client.connect`` and
+    ``Dispatcher.serve`` / :func:`serve` put the two halves on TCP.
 
 Faults
     The implementation raises :class:`RpcError` to fault with its status; any other
