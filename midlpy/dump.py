@@ -9,7 +9,6 @@ field path when they are known.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import re
 import struct
@@ -19,6 +18,7 @@ from typing import Any, Callable
 
 from midlpy import jsonmap
 from midlpy.runtime import mes as _mes
+from midlpy.runtime import support as _support
 from midlpy.runtime.errors import DecodeError, EncodeError, RpcError
 from midlpy.runtime.ndr import KeepingWriter, NdrReader, NdrWriter, _BigEndianReader
 
@@ -270,12 +270,12 @@ def _leaves(obj: Any, names: list[str], prefix: str, out: list[str]) -> None:
         pointer = str(notes.get(name, "")).endswith("| None") or value is None
         if pointer or isinstance(value, (str, bytes)):
             out.append(here)
-        elif dataclasses.is_dataclass(value):
-            _leaves(value, [f.name for f in dataclasses.fields(value)], here, out)
+        elif _support.fields_of(value) is not None:
+            _leaves(value, list(_support.fields_of(value) or ()), here, out)
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                if dataclasses.is_dataclass(item):
-                    _leaves(item, [f.name for f in dataclasses.fields(item)],
+                if _support.fields_of(item) is not None:
+                    _leaves(item, list(_support.fields_of(item) or ()),
                             f"{here}[{i}]", out)
                 else:
                     out.append(f"{here}[{i}]")
@@ -291,9 +291,9 @@ def _field_in_run(reference: Any, coarse: str, fmt: str, offset: int) -> str | N
     if index is None or held is None:
         return None
     obj, first = held
-    if not dataclasses.is_dataclass(obj):
+    names = list(_support.fields_of(obj) or ())
+    if not names:
         return None
-    names = [f.name for f in dataclasses.fields(obj)]
     if first not in names:
         return None
     leaves: list[str] = []
@@ -358,28 +358,38 @@ def _changed_path(codec: TypeCodec, reference: Any, mutated: bytearray, big: boo
     value = _try_read(codec, NdrReader(mutated, big))
     if value is _FAILED:
         return ""
-    root = type(reference).__name__ if dataclasses.is_dataclass(reference) else codec.name
+    root = (type(reference).__name__ if _support.fields_of(reference) is not None
+            else codec.name)
     return _first_difference(reference, value, root) or ""
 
 
 def _first_difference(a: Any, b: Any, path: str) -> str | None:
-    """The path of the first leaf where two decoded values differ."""
-    if type(a) is not type(b) or a is None or b is None:
-        return None if a == b and type(a) is type(b) else path
-    if isinstance(a, (list, tuple)):
-        for i, (x, y) in enumerate(zip(a, b)):
-            found = _first_difference(x, y, f"{path}[{i}]")
-            if found:
-                return found
-        return None if len(a) == len(b) else path
-    if dataclasses.is_dataclass(a):
-        for f in dataclasses.fields(a):
-            found = _first_difference(getattr(a, f.name), getattr(b, f.name),
-                                      f"{path}.{f.name}")
-            if found:
-                return found
-        return None
-    return None if a == b else path
+    """The path of the first leaf where two decoded values differ (each pair of objects
+    looked at once, in field order, without recursion)."""
+    seen: set[tuple[int, int]] = set()
+    stack = [(a, b, path)]
+    while stack:
+        x, y, here = stack.pop()
+        if type(x) is not type(y) or x is None or y is None:
+            if x == y and type(x) is type(y):
+                continue
+            return here
+        names = _support.fields_of(x)
+        if names is None and not isinstance(x, (list, tuple)):
+            if x != y:
+                return here
+            continue
+        if (id(x), id(y)) in seen:
+            continue
+        seen.add((id(x), id(y)))
+        if names is not None:
+            stack.extend((getattr(x, n), getattr(y, n), f"{here}.{n}") for n in reversed(names))
+        else:
+            if len(x) != len(y):  # reported after the common items: a pair that differs
+                stack.append((len(x), len(y), here))
+            n = min(len(x), len(y))
+            stack.extend((x[i], y[i], f"{here}[{i}]") for i in range(n - 1, -1, -1))
+    return None
 
 
 def validate(codec: TypeCodec, data: bytes, value: Any, *, raw: bool = False,
@@ -435,10 +445,38 @@ def _consumed_raw(codec: TypeCodec, data: bytes) -> int:
 # ---------------------------------------------------------------------------- text form
 
 def to_text(value: Any, name: str = "") -> str:
-    """A readable indented rendering of a decoded value."""
+    """A readable indented rendering of a decoded value. An object reached more than once
+    (through full pointers) is shown once, tagged ``#k``, then as ``same as #k``; deep
+    nesting stops indenting further at level 32 and shows the level instead."""
+    shared = _support.shared_objects(value)
+    tags: dict[int, str] = {}
     lines: list[str] = []
-    _text(value, name or "value", 0, lines)
+    stack: list[tuple[Any, str, int]] = [(value, name or "value", 0)]
+    while stack:
+        x, label, depth = stack.pop()
+        pad = "  " * depth if depth <= _MAX_INDENT else f"{'  ' * _MAX_INDENT}({depth}) "
+        simple = _scalar(x)
+        if simple is not None:
+            lines.append(f"{pad}{label}: {simple}")
+            continue
+        tag = ""
+        if id(x) in shared:
+            if id(x) in tags:
+                lines.append(f"{pad}{label}: same as {tags[id(x)]} above")
+                continue
+            tags[id(x)] = f"#{len(tags) + 1}"
+            tag = f" {tags[id(x)]}"
+        names = _support.fields_of(x)
+        if names is None:
+            lines.append(f"{pad}{label}: [{len(x)} items]{tag}" if x else f"{pad}{label}: []{tag}")
+            stack.extend((x[i], f"[{i}]", depth + 1) for i in range(len(x) - 1, -1, -1))
+        else:
+            lines.append(f"{pad}{label}: {type(x).__name__}{tag}")
+            stack.extend((getattr(x, n), n, depth + 1) for n in reversed(names))
     return "\n".join(lines) + "\n"
+
+
+_MAX_INDENT = 32
 
 
 def _scalar(value: Any) -> str | None:
@@ -455,25 +493,9 @@ def _scalar(value: Any) -> str | None:
     if isinstance(value, (bytes, bytearray, memoryview)):
         b = bytes(value)
         return f"[{len(b)} bytes] {b.hex(' ')}" if b else "[0 bytes]"
-    if not (dataclasses.is_dataclass(value) or isinstance(value, (list, tuple))):
+    if _support.fields_of(value) is None and not isinstance(value, (list, tuple)):
         try:
             return str(jsonmap.to_json(value))
         except TypeError:
             return repr(value)
     return None
-
-
-def _text(value: Any, label: str, depth: int, lines: list[str]) -> None:
-    pad = "  " * depth
-    simple = _scalar(value)
-    if simple is not None:
-        lines.append(f"{pad}{label}: {simple}")
-    elif isinstance(value, (list, tuple)):
-        lines.append(f"{pad}{label}: [{len(value)} items]" if value else f"{pad}{label}: []")
-        for i, item in enumerate(value):
-            _text(item, f"[{i}]", depth + 1, lines)
-    else:
-        lines.append(f"{pad}{label}: {type(value).__name__}")
-        for f in dataclasses.fields(value):
-            _text(getattr(value, f.name), f.name, depth + 1, lines)
-

@@ -22,14 +22,17 @@ struct / union        an object of its fields in declaration order (a union has
 context handle        ``{"attributes": 0, "uuid": "..."}``
 ====================  ==========================================================
 
-Going from JSON to values is driven by the dataclasses' type annotations, so a field
-left out of an object takes its default. Full-pointer aliasing is not kept: an object
-reached twice appears twice.
+Going from JSON to values is driven by the classes' type annotations, so a field
+left out of an object takes its default. Full-pointer aliasing is kept: a struct reached
+more than once is written in full once with an ``"$id": k`` member and then as
+``{"$ref": k}`` (a shared list as ``{"$id": k, "$items": [...]}``), and reading rebuilds
+the same sharing, so the re-encoded full pointers are the original ones. Writing and
+reading structures go without recursion; nesting deeper than 32 levels is not indented
+further.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import json
 import math
@@ -39,6 +42,7 @@ import typing
 import uuid
 from typing import Any
 
+from midlpy.runtime import support as _support
 from midlpy.runtime.ndr import ContextHandle
 
 __all__ = ["JsonMapError", "to_json", "from_json", "dumps", "loads"]
@@ -57,6 +61,38 @@ class JsonMapError(ValueError):
 
 def to_json(value: Any) -> Any:
     """The JSON-ready form (dicts, lists, str, numbers) of a decoded value."""
+    shared = _support.shared_objects(value)
+    tags: dict[int, int] = {}
+    top: list[Any] = [None]
+    # Work items: (value, container, key): the JSON form of value goes to container[key].
+    stack: list[tuple[Any, Any, Any]] = [(value, top, 0)]
+    while stack:
+        x, into, key = stack.pop()
+        names = _support.fields_of(x)
+        if names is None and not isinstance(x, (list, tuple)):
+            into[key] = _leaf(x)
+            continue
+        out: Any
+        if id(x) in shared:
+            if id(x) in tags:
+                into[key] = {"$ref": tags[id(x)]}
+                continue
+            tags[id(x)] = len(tags) + 1
+        if names is not None:
+            out = {"$id": tags[id(x)]} if id(x) in tags else {}
+            out.update(dict.fromkeys(names))
+            # (reversed, so that the document's first occurrence is the one written)
+            stack.extend((getattr(x, n), out, n) for n in reversed(names))
+        else:
+            out = [None] * len(x)
+            stack.extend((x[i], out, i) for i in range(len(x) - 1, -1, -1))
+            if id(x) in tags:
+                out = {"$id": tags[id(x)], "$items": out}
+        into[key] = out
+    return top[0]
+
+
+def _leaf(value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, enum.Enum):
@@ -73,10 +109,6 @@ def to_json(value: Any) -> Any:
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, ContextHandle):
@@ -84,9 +116,44 @@ def to_json(value: Any) -> Any:
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
+_MAX_INDENT = 32
+
+
 def dumps(value: Any, indent: int | None = 2) -> str:
-    """JSON text for a decoded value: UTF-8-safe, non-ASCII kept readable."""
-    text = json.dumps(to_json(value), indent=indent, ensure_ascii=False, allow_nan=False)
+    """JSON text for a decoded value: UTF-8-safe, non-ASCII kept readable. Written
+    without recursion (json.dumps recurses), indenting at most 32 levels."""
+    out: list[str] = []
+    stack: list[Any] = [(to_json(value), 0)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        doc, depth = item
+        if isinstance(doc, (dict, list)) and doc:
+            if indent is None:
+                inner = outer = ""
+            else:
+                inner = "\n" + " " * (indent * min(depth + 1, _MAX_INDENT))
+                outer = "\n" + " " * (indent * min(depth, _MAX_INDENT))
+            sep = "," if indent is not None else ", "
+            if isinstance(doc, dict):
+                out.append("{")
+                stack.append(outer + "}")
+                entries = list(doc.items())
+                for i in range(len(entries) - 1, -1, -1):
+                    k, v = entries[i]
+                    stack.append((v, depth + 1))
+                    stack.append((sep if i else "") + inner + json.dumps(k, ensure_ascii=False) + ": ")
+            else:
+                out.append("[")
+                stack.append(outer + "]")
+                for i in range(len(doc) - 1, -1, -1):
+                    stack.append((doc[i], depth + 1))
+                    stack.append((sep if i else "") + inner)
+        else:
+            out.append(json.dumps(doc, ensure_ascii=False, allow_nan=False))
+    text = "".join(out)
     # ensure_ascii=False leaves lone surrogates raw, which no UTF-8 output can carry;
     # they only occur inside strings, where the escape form is equivalent.
     if any("\ud800" <= c <= "\udfff" for c in text):
@@ -98,6 +165,9 @@ def loads(text: str, hint: Any, namespace: dict[str, Any] | None = None, root: s
     """Parse JSON ``text`` into a value of type ``hint`` (see :func:`from_json`)."""
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise JsonMapError("the document nests deeper than Python's JSON reader allows",
+                           "") from None
     except json.JSONDecodeError as e:
         raise JsonMapError(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}",
                            "") from None
@@ -112,7 +182,10 @@ def from_json(doc: Any, hint: Any, namespace: dict[str, Any] | None = None,
     string evaluated in ``namespace``) that ``doc`` describes."""
     if isinstance(hint, str):
         hint = _eval(hint, namespace or {})
-    return _Builder(namespace or {}).build(doc, hint, root)
+    try:
+        return _Builder(namespace or {}).build(doc, hint, root)
+    except RecursionError:
+        raise JsonMapError("the document nests deeper than midlpy reads", root) from None
 
 
 def _eval(annotation: str, namespace: dict[str, Any]) -> Any:
@@ -133,6 +206,7 @@ class _Builder:
     def __init__(self, namespace: dict[str, Any]) -> None:
         self.namespace = namespace
         self.hints: dict[type, dict[str, Any]] = {}
+        self.anchors: dict[int, Any] = {}  # "$id" -> the object built for it
 
     def fields_of(self, cls: type) -> dict[str, Any]:
         """The field types of a generated dataclass. Its annotations are evaluated in
@@ -157,11 +231,23 @@ class _Builder:
             return self.union(doc, typing.get_args(hint), path)
         if doc is None:
             raise JsonMapError("null given where a value is required", path)
+        if isinstance(doc, dict) and "$ref" in doc:
+            found = self.reference(doc, path)
+            expected = list if origin is list else hint if isinstance(hint, type) else object
+            if not isinstance(found, expected):
+                raise JsonMapError(f"\"$ref\": {doc['$ref']} names a "
+                                   f"{type(found).__name__}, not a {expected.__name__}", path)
+            return found
         if origin is list:
+            out: list[Any] = []
+            if isinstance(doc, dict) and set(doc) == {"$id", "$items"}:
+                self.anchor(doc, out, path)
+                doc = doc["$items"]
             if not isinstance(doc, list):
                 raise JsonMapError(f"expected an array, got {_kind(doc)}", path)
             (item,) = typing.get_args(hint) or (Any,)
-            return [self.build(x, item, f"{path}[{i}]") for i, x in enumerate(doc)]
+            out.extend(self.build(x, item, f"{path}[{i}]") for i, x in enumerate(doc))
+            return out
         if isinstance(hint, type):
             return self.scalar_or_object(doc, hint, path)
         raise JsonMapError(f"unsupported type {hint!r}", path)
@@ -238,7 +324,7 @@ class _Builder:
                 return uuid.UUID(doc)
             except (TypeError, ValueError, AttributeError):
                 raise JsonMapError(f"expected a GUID string, got {doc!r}", path) from None
-        if dataclasses.is_dataclass(cls):
+        if getattr(cls, "__match_args__", None) is not None and not issubclass(cls, tuple):
             return self.dataclass(doc, cls, path)
         if issubclass(cls, ContextHandle):
             if not isinstance(doc, dict) or set(doc) - {"attributes", "uuid"}:
@@ -251,14 +337,33 @@ class _Builder:
     def dataclass(self, doc: Any, cls: type, path: str) -> Any:
         if not isinstance(doc, dict):
             raise JsonMapError(f"expected an object for {cls.__name__}, got {_kind(doc)}", path)
-        names = [f.name for f in dataclasses.fields(cls)]
-        unknown = [k for k in doc if k not in names]
+        names = list(getattr(cls, "__match_args__", ()))
+        unknown = [k for k in doc if k not in names and k != "$id"]
         if unknown:
             raise JsonMapError(f"{cls.__name__} has no field {unknown[0]!r} "
                                f"(fields: {', '.join(names)})", path)
         hints = self.fields_of(cls)
-        kwargs = {k: self.build(v, hints.get(k, Any), _join(path, k)) for k, v in doc.items()}
-        return cls(**kwargs)
+        if "$id" not in doc:
+            kwargs = {k: self.build(v, hints.get(k, Any), _join(path, k)) for k, v in doc.items()}
+            return cls(**kwargs)
+        obj: Any = object.__new__(cls)  # registered before its fields, which may refer to it
+        self.anchor(doc, obj, path)
+        fields = {k: self.build(v, hints.get(k, Any), _join(path, k))
+                  for k, v in doc.items() if k != "$id"}
+        cls.__init__(obj, **fields)  # type: ignore[misc]
+        return obj
+
+    def anchor(self, doc: dict[str, Any], obj: Any, path: str) -> None:
+        key = doc["$id"]
+        if not isinstance(key, int) or isinstance(key, bool) or key in self.anchors:
+            raise JsonMapError(f"\"$id\" must be a number not used before, got {key!r}", path)
+        self.anchors[key] = obj
+
+    def reference(self, doc: dict[str, Any], path: str) -> Any:
+        if set(doc) != {"$ref"} or doc["$ref"] not in self.anchors:
+            raise JsonMapError(f"{{\"$ref\": n}} must name an earlier \"$id\", got {doc!r}",
+                               path)
+        return self.anchors[doc["$ref"]]
 
 
 def _kind(doc: Any) -> str:

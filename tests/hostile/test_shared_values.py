@@ -8,12 +8,15 @@ sent at the first occurrence of its id only) and 2.2.6 (type pickling headers).
 
 from __future__ import annotations
 
+import json
 import struct
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from midlpy import dump, jsonmap
 from midlpy.runtime import MesDecodeBufferHandleCreate
 from tests.helpers import ROOT, load_idl
 
@@ -119,3 +122,78 @@ def test_long_lists_repr_and_compare_without_recursion(deep: ModuleType, n: int)
     tail.v = -1  # type: ignore[attr-defined]
     assert a != b
     assert sys.getrecursionlimit() == limit
+
+
+SHARED_IDL = ROOT / "tests/hostile/shared.idl"
+SHARED_ACF = ROOT / "tests/hostile/shared.acf"
+
+
+def cli(*args: str) -> str:
+    from click.testing import CliRunner
+
+    from midlpy.cli import main
+
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_midlpy_dump_text_shows_each_shared_node_once(tmp_path: Path) -> None:
+    blob = tmp_path / "dag.bin"
+    blob.write_bytes(dag_pickle())
+    text = cli("dump", str(SHARED_IDL), "--acf", str(SHARED_ACF), "DAG", str(blob))
+    lines = text.splitlines()
+    assert lines[:3] == ["DAG: DAG", "  v: 0", "  a: DAG #1"]
+    assert lines[-1] == "  b: same as #1 above"
+    assert f"{'  ' * 32}({LEVELS + 1}) b: NULL" in lines  # indented 32 levels at most
+    assert sum(" v: " in f" {line}" for line in lines) == LEVELS + 1
+    assert sum("same as #" in line for line in lines) == LEVELS
+    assert len(lines) == 3 * (LEVELS + 1) + 1  # a header, v and a "same as" per node
+
+
+def test_midlpy_dump_json_keeps_sharing_and_encodes_back_to_the_same_bytes(
+        tmp_path: Path) -> None:
+    data = dag_pickle()
+    blob = tmp_path / "dag.bin"
+    blob.write_bytes(data)
+    text = cli("dump", str(SHARED_IDL), "--acf", str(SHARED_ACF), "DAG", str(blob),
+               "--format", "json")
+    doc = json.loads(text)
+    assert doc["a"]["$id"] == 1 and doc["b"] == {"$ref": 1}
+    assert text.count('"$ref"') == LEVELS and text.count('"v"') == LEVELS + 1
+    (tmp_path / "dag.json").write_text(text, encoding="utf-8")
+    out = tmp_path / "again.bin"
+    cli("encode", str(SHARED_IDL), "--acf", str(SHARED_ACF), "DAG",
+        str(tmp_path / "dag.json"), "-o", str(out))
+    assert out.read_bytes() == data
+
+
+def test_json_references_are_checked(shared: ModuleType) -> None:
+    codec = dump.find_type(shared, "DAG")
+    built = dump.value_from_json(codec, '{"v": 1, "a": {"$id": 7, "v": 2}, "b": {"$ref": 7}}')
+    assert built.a is built.b  # type: ignore[attr-defined]
+    loop = dump.value_from_json(codec, '{"$id": 1, "v": 1, "a": {"$ref": 1}}')
+    assert loop.a is loop  # type: ignore[attr-defined]
+    for bad in ['{"a": {"$ref": 1}}', '{"a": {"$id": 1}, "b": {"$id": 1}}',
+                '{"a": {"$id": "x"}}', '{"a": {"$ref": 1, "v": 2}}']:
+        with pytest.raises(dump.DumpError, match=r"\$id|\$ref"):
+            dump.value_from_json(codec, bad)
+    graph = dump.find_type(shared, "PGRAPH")
+    with pytest.raises(dump.DumpError, match="names a GRAPH, not a DAG"):
+        dump.value_from_json(graph, '{"$id": 1, "count": 1, "nodes": [{"$ref": 1}]}')
+
+
+@pytest.mark.parametrize("n", [3000, 100_000])
+def test_long_lists_dump_as_text_and_json(deep: ModuleType, n: int) -> None:
+    head = chain(deep, n)
+    text = dump.to_text(head, "CHAIN")
+    lines = text.splitlines()
+    assert len(lines) == 2 * n + 1 and lines[-1].endswith(f"({n}) next: NULL")
+    assert max(map(len, lines)) < 100  # indentation stops growing
+    doc = jsonmap.dumps(head)
+    assert doc.count('"v"') == n and max(map(len, doc.splitlines())) < 100
+    if n <= 500:  # Python's JSON reader recurses; midlpy's text is still valid JSON
+        assert json.loads(doc)["v"] == n - 1
+    codec = dump.find_type(deep, "PCHAIN")
+    with pytest.raises(dump.DumpError, match="nests deeper"):
+        dump.value_from_json(codec, doc)
