@@ -9,6 +9,7 @@ field path when they are known.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 import struct
