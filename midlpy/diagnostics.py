@@ -35,6 +35,9 @@ class Severity(enum.Enum):
     NOTE = "note"
 
 
+_CONTEXT = 100  # source columns shown either side of a diagnostic's caret
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     severity: Severity
@@ -50,9 +53,14 @@ class Diagnostic:
         line = sources.line(self.span.file, self.span.line)
         if line is None:
             return text
-        caret_col = max(1, self.span.col)
-        pad = len(line[:caret_col - 1].expandtabs(8))  # columns count a tab as one
-        return f"{text}\n    {line.expandtabs(8)}\n    {' ' * pad}^"
+        # At most _CONTEXT columns either side of the caret: a hostile line can be long.
+        caret = max(1, self.span.col) - 1
+        start = max(0, caret - _CONTEXT)
+        head = "..." if start else ""
+        tail = "..." if len(line) > caret + _CONTEXT else ""
+        shown = head + line[start:caret + _CONTEXT] + tail
+        pad = len((head + line[start:caret]).expandtabs(8))  # columns count a tab as one
+        return f"{text}\n    {shown.expandtabs(8)}\n    {' ' * pad}^"
 
 
 class SourceCache:

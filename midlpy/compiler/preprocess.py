@@ -22,7 +22,7 @@ from typing import Callable, Mapping, Sequence
 from midlpy.compiler.limits import (EXPANSION_BASE, EXPANSION_PER_CHAR, MAX_LINE_CHARS,
                                     MAX_OUTPUT_TOKENS, MAX_SOURCE_CHARS, MAX_STRING_CHARS,
                                     POSSESSIVE, OutOfRange, c_div, complement64, fit64,
-                                    parse_int, shift64)
+                                    parse_int, shift64, shorten)
 from midlpy.diagnostics import Diagnostics, SourceCache, Span
 
 # MIDL defines __midl as major * 100 + minor of the compiler version (MIDL 8.01 here).
@@ -929,7 +929,7 @@ class ExprEval:
         v = self.cond()
         if self.i < len(self.toks):
             t = self.toks[self.i]
-            raise _EvalError(f"unexpected '{t.text}' in #if expression", t)
+            raise _EvalError(f"unexpected '{shorten(t.text)}' in #if expression", t)
         return v
 
     def peek(self) -> str | None:
@@ -1014,7 +1014,7 @@ class ExprEval:
             if self.peek() == "(":  # an undefined function-like name: C says error
                 raise _EvalError(f"function-like macro '{t.text}' is not defined", t)
             return 1 if t.text == "true" else 0
-        raise _EvalError(f"unexpected '{t.text}' in #if expression", t)
+        raise _EvalError(f"unexpected '{shorten(t.text)}' in #if expression", t)
 
 
 def _apply(op: str, a: int, b: int, tok: Tok) -> int:

@@ -271,3 +271,26 @@ def test_generated_hostile_idl(kind: str, tmp_path: Path, alarm: None) -> None:
     for seed in range(4):
         text = GENERATORS[kind](random.Random(seed)).encode("utf-8", "surrogatepass")
         check_text(text, tmp_path, name=f"g{seed}")
+
+
+def test_a_diagnostic_on_a_long_line_shows_a_window_of_it(tmp_path: Path) -> None:
+    """The 5 MB line is not echoed: the source line is cut to 100 columns either side
+    of the caret."""
+    path = tmp_path / "w.idl"
+    path.write_text("interface w { const long X = " + "1 + " * 25_000 + "1 $ 2"
+                    + " + 1" * 25_000 + "; }")
+    with pytest.raises(CompileError) as info:
+        load(str(path))
+    text = str(info.value)
+    shown, caret = text.splitlines()[1:3]
+    assert len(shown) < 220 and shown.strip().startswith("...") and shown.endswith("...")
+    assert shown[caret.index("^")] == "$"
+
+
+def test_an_imported_file_named_x_squared_loads(tmp_path: Path) -> None:
+    """x².idl is not a Python name: its module gets an ASCII one and still imports."""
+    (tmp_path / "x².idl").write_text("interface sq { typedef struct { long a[2]; } SQ; }")
+    (tmp_path / "main.idl").write_text('import "x².idl";\n'
+                                       "interface m { typedef struct { SQ s; } M; }")
+    mod = load(str(tmp_path / "main.idl"))
+    assert mod.M().s.a == [0, 0]
