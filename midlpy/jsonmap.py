@@ -214,7 +214,9 @@ class _Builder:
         that other annotations use, which class-scope evaluation would shadow."""
         if cls not in self.hints:
             module = sys.modules.get(cls.__module__)
-            globalns = dict(vars(module)) if module else {}
+            # typing's names only exist for type checkers there (importing typing is slow)
+            globalns: dict[str, Any] = {"Any": Any, "Callable": typing.Callable}
+            globalns.update(vars(module) if module else {})
             globalns.update(self.namespace)
             hints: dict[str, Any] = {}
             for klass in reversed(cls.__mro__):

@@ -30,7 +30,7 @@ PACKAGE_STEMS = ["hypothesis", "pytest", "click", "midlpy", "struct", "os"]
 
 # What a generated module may import at run time, whatever the IDL says.
 FIXED_IMPORTS = {"__future__", "enum", "dataclasses", "itertools", "typing", "uuid",
-                 "midlpy.runtime", "midlpy.runtime.errors"}
+                 "midlpy.runtime", "midlpy.runtime.errors", "midlpy.runtime.values"}
 
 EVIL = """\
 [uuid(6b1e2c3a-0000-4000-8000-00000000aa01), version(1.0)]

@@ -8,7 +8,9 @@ midlpy's version.
 
 from __future__ import annotations
 
+import builtins
 import keyword
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePath
@@ -55,8 +57,9 @@ def _docstring(text: str) -> str:
 class FieldView:
     name: str
     annotation: str
-    default: str
+    default: str  # a constant, or "_FACTORY" when __init__ makes a fresh object
     comment: str
+    factory: str = ""  # for "_FACTORY", what __init__ makes: "[]", "GUID()"
 
 
 @dataclass
@@ -66,6 +69,42 @@ class ClassView:
     doc: str
     fields: list[FieldView] = field(default_factory=list)
     members: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def slots(self) -> str:
+        return repr(tuple(f.name for f in self.fields))
+
+    @property
+    def init(self) -> list[str]:
+        """The lines of ``__init__`` (what @dataclass would write at import time)."""
+        names = {f.name for f in self.fields}
+        me = next(n for n in ("self", "self_", "self__", "_self") if n not in names)
+
+        def outer(expr: str) -> str:  # globals and builtins, also where a parameter hides them
+            def visible(m: re.Match[str]) -> str:
+                n = m.group(0)
+                if n not in names or n == "_":  # "_": the comprehension's own variable
+                    return n
+                where = "__builtins__" if hasattr(builtins, n) else "__globals__"
+                return f"__class__.__init__.{where}[{n!r}]"
+            return re.sub(r"(?<![.\w])[A-Za-z_]\w*", visible, expr)
+
+        params = [f"{f.name}: {f.annotation} = {f.default}" for f in self.fields]
+        head = f"    def __init__({', '.join([me] + params)}) -> None:"
+        if len(head) > 100:
+            head = "\n".join([f"    def __init__(\n            {me},"]
+                             + [f"            {p}," for p in params] + ["    ) -> None:"])
+        lines = [head]
+        for f in self.fields:
+            if not f.factory:
+                lines.append(f"        {me}.{f.name} = {f.name}")
+                continue
+            make = outer(f.factory)
+            lines.append(f"        {me}.{f.name} = {make} if {f.name} is {outer('_FACTORY')} "
+                         f"else {f.name}")
+        if not self.fields:
+            lines.append("        pass")
+        return lines
 
 
 @dataclass
@@ -263,8 +302,9 @@ def _class_view(d: model.NamedType, ref: Any) -> ClassView:
             members.append((py, value))
         return ClassView("enum", d.name, f"enum {d.idl_name} ({where})", members=members)
     if isinstance(d, model.StructDef):
-        fields = [FieldView(f.pyname, ann, _default(f.type, ref), _comment(f.type, ann))
-                  for f in d.fields for ann in [_annotation(f.type, ref)]]
+        fields = [FieldView(f.pyname, ann, default, _comment(f.type, ann), factory)
+                  for f in d.fields for ann in [_annotation(f.type, ref)]
+                  for default, factory in [_default(f.type, ref)]]
         return ClassView("struct", d.name, f"struct {d.idl_name} ({where})", fields)
     fields = [FieldView(d.discriminant, "int | None", "None", "discriminant")]
     for arm in d.arms:
@@ -301,16 +341,14 @@ def _annotation(t: WireType, ref: Any) -> str:
     return "Any"
 
 
-def _default(t: WireType, ref: Any) -> str:
-    """A dataclass field default: a literal for immutable values, else a factory."""
-    if isinstance(t, StructRef):
-        return f"_field(default_factory={ref(t.struct, '')})"
-    if isinstance(t, UnionRef):
-        return f"_field(default_factory={ref(t.union, '')})"
+def _default(t: WireType, ref: Any) -> tuple[str, str]:
+    """The default in ``__init__``'s signature, and for "_FACTORY" the expression the body
+    evaluates: a literal for immutable values, else a fresh zero value."""
     zero = _zero(t, ref)
-    if isinstance(t, Array) and zero not in ('""', 'b""') and not zero.startswith("bytes("):
-        return f"_field(default_factory={'list' if zero == '[]' else f'lambda: {zero}'})"
-    return zero
+    if isinstance(t, (StructRef, UnionRef)) or (
+            isinstance(t, Array) and zero not in ('""', 'b""') and not zero.startswith("bytes(")):
+        return "_FACTORY", zero
+    return zero, ""
 
 
 def _zero(t: WireType, ref: Any) -> str:

@@ -26,8 +26,9 @@ def pyname(name: str) -> str:
 # generated code calls (len, range, int...), its imports, and its private helpers, which
 # are named after the types (_dec_T, _enc_T, _read_T, _write_T, _T_member, _F0...)
 _MODULE_TAKEN = frozenset(dir(builtins)) | {
-    "Callable", "_enum", "_dataclass", "_field", "_starmap", "_UUID", "_API_LEVEL", "_mes",
-    "_ndr", "_support", "_DecodeError", "_EncodeError", "_rpc", "_PICKLED"}
+    "Callable", "_enum", "_Value", "_FACTORY", "_starmap", "_UUID", "_API_LEVEL", "_mes",
+    "_ndr", "_support", "_DecodeError", "_EncodeError", "_rpc", "_PICKLED",
+    "_dataclass", "_field"}  # (these two no longer used: kept so that names stay as they were)
 # (and the routines of pickled types: T_AlignSize, T_Encode, T_Decode, T_Free).
 _INTERNAL = re.compile(r"_(dec|enc|read|write|m|IFACE|RPC)_|_F\d+$|_.*_member$"
                        r"|.*_(AlignSize|Encode|Decode|Free)$")

@@ -5,10 +5,7 @@
 from __future__ import annotations
 
 import enum as _enum
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _field
 from itertools import starmap as _starmap
-from typing import Any, Callable
 
 from midlpy.runtime import API_LEVEL as _API_LEVEL
 from midlpy.runtime import mes as _mes
@@ -16,6 +13,12 @@ from midlpy.runtime import ndr as _ndr
 from midlpy.runtime import support as _support
 from midlpy.runtime.errors import DecodeError as _DecodeError
 from midlpy.runtime.errors import EncodeError as _EncodeError
+from midlpy.runtime.values import FACTORY as _FACTORY
+from midlpy.runtime.values import Value as _Value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are strings
+    from typing import Any, Callable
 
 if _API_LEVEL != 1:
     raise ImportError("this module was generated for midlpy runtime API level 1")
@@ -48,298 +51,395 @@ __all__ = [
 ]
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class GUID:
+class GUID(_Value):
     """struct GUID (drs.idl:36)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('Data1', 'Data2', 'Data3', 'Data4')
+    Data1: int  # uint32
+    Data2: int  # uint16
+    Data3: int  # uint16
+    Data4: bytes  # [8] array of byte
 
-    Data1: int = 0  # uint32
-    Data2: int = 0  # uint16
-    Data3: int = 0  # uint16
-    Data4: bytes = bytes(8)  # [8] array of byte
+    def __init__(
+            self,
+            Data1: int = 0,
+            Data2: int = 0,
+            Data3: int = 0,
+            Data4: bytes = bytes(8),
+    ) -> None:
+        self.Data1 = Data1
+        self.Data2 = Data2
+        self.Data3 = Data3
+        self.Data4 = Data4
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class NT4SID:
+class NT4SID(_Value):
     """struct NT4SID (drs.idl:49)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('Data',)
+    Data: bytes  # [28] array of char
 
-    Data: bytes = bytes(28)  # [28] array of char
+    def __init__(self, Data: bytes = bytes(28)) -> None:
+        self.Data = Data
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class DSNAME:
+class DSNAME(_Value):
     """struct DSNAME (drs.idl:55)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('structLen', 'SidLen', 'Guid', 'Sid', 'NameLen', 'StringName')
+    structLen: int  # uint32
+    SidLen: int  # uint32
+    Guid: GUID
+    Sid: NT4SID
+    NameLen: int  # uint32
+    StringName: str  # conformant array of wchar
 
-    structLen: int = 0  # uint32
-    SidLen: int = 0  # uint32
-    Guid: GUID = _field(default_factory=GUID)
-    Sid: NT4SID = _field(default_factory=NT4SID)
-    NameLen: int = 0  # uint32
-    StringName: str = ""  # conformant array of wchar
+    def __init__(
+            self,
+            structLen: int = 0,
+            SidLen: int = 0,
+            Guid: GUID = _FACTORY,
+            Sid: NT4SID = _FACTORY,
+            NameLen: int = 0,
+            StringName: str = "",
+    ) -> None:
+        self.structLen = structLen
+        self.SidLen = SidLen
+        self.Guid = GUID() if Guid is _FACTORY else Guid
+        self.Sid = NT4SID() if Sid is _FACTORY else Sid
+        self.NameLen = NameLen
+        self.StringName = StringName
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class USN_VECTOR:
+class USN_VECTOR(_Value):
     """struct USN_VECTOR (drs.idl:65)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('usnHighObjUpdate', 'usnReserved', 'usnHighPropUpdate')
+    usnHighObjUpdate: int  # int64
+    usnReserved: int  # int64
+    usnHighPropUpdate: int  # int64
 
-    usnHighObjUpdate: int = 0  # int64
-    usnReserved: int = 0  # int64
-    usnHighPropUpdate: int = 0  # int64
+    def __init__(
+            self,
+            usnHighObjUpdate: int = 0,
+            usnReserved: int = 0,
+            usnHighPropUpdate: int = 0,
+    ) -> None:
+        self.usnHighObjUpdate = usnHighObjUpdate
+        self.usnReserved = usnReserved
+        self.usnHighPropUpdate = usnHighPropUpdate
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class UPTODATE_CURSOR_V2:
+class UPTODATE_CURSOR_V2(_Value):
     """struct UPTODATE_CURSOR_V2 (drs.idl:72)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('uuidDsa', 'usnHighPropUpdate', 'timeLastSyncSuccess')
+    uuidDsa: GUID
+    usnHighPropUpdate: int  # int64
+    timeLastSyncSuccess: int  # int64
 
-    uuidDsa: GUID = _field(default_factory=GUID)
-    usnHighPropUpdate: int = 0  # int64
-    timeLastSyncSuccess: int = 0  # int64
+    def __init__(
+            self,
+            uuidDsa: GUID = _FACTORY,
+            usnHighPropUpdate: int = 0,
+            timeLastSyncSuccess: int = 0,
+    ) -> None:
+        self.uuidDsa = GUID() if uuidDsa is _FACTORY else uuidDsa
+        self.usnHighPropUpdate = usnHighPropUpdate
+        self.timeLastSyncSuccess = timeLastSyncSuccess
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class UPTODATE_VECTOR_V2_EXT:
+class UPTODATE_VECTOR_V2_EXT(_Value):
     """struct UPTODATE_VECTOR_V2_EXT (drs.idl:78)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('dwVersion', 'dwReserved1', 'cNumCursors', 'dwReserved2', 'rgCursors')
+    dwVersion: int  # uint32
+    dwReserved1: int  # uint32
+    cNumCursors: int  # uint32
+    dwReserved2: int  # uint32
+    rgCursors: list[UPTODATE_CURSOR_V2]  # conformant array of UPTODATE_CURSOR_V2
 
-    dwVersion: int = 0  # uint32
-    dwReserved1: int = 0  # uint32
-    cNumCursors: int = 0  # uint32
-    dwReserved2: int = 0  # uint32
-    rgCursors: list[UPTODATE_CURSOR_V2] = _field(default_factory=list)  # conformant array of UPTODATE_CURSOR_V2
+    def __init__(
+            self,
+            dwVersion: int = 0,
+            dwReserved1: int = 0,
+            cNumCursors: int = 0,
+            dwReserved2: int = 0,
+            rgCursors: list[UPTODATE_CURSOR_V2] = _FACTORY,
+    ) -> None:
+        self.dwVersion = dwVersion
+        self.dwReserved1 = dwReserved1
+        self.cNumCursors = cNumCursors
+        self.dwReserved2 = dwReserved2
+        self.rgCursors = [] if rgCursors is _FACTORY else rgCursors
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class OID_t:
+class OID_t(_Value):
     """struct OID_t (drs.idl:87)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('length', 'elements')
+    length: int  # uint32
+    elements: bytes | None  # [unique] pointer to conformant array of uchar
 
-    length: int = 0  # uint32
-    elements: bytes | None = None  # [unique] pointer to conformant array of uchar
+    def __init__(self, length: int = 0, elements: bytes | None = None) -> None:
+        self.length = length
+        self.elements = elements
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class PrefixTableEntry:
+class PrefixTableEntry(_Value):
     """struct PrefixTableEntry (drs.idl:92)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('ndx', 'prefix')
+    ndx: int  # uint32
+    prefix: OID_t
 
-    ndx: int = 0  # uint32
-    prefix: OID_t = _field(default_factory=OID_t)
+    def __init__(self, ndx: int = 0, prefix: OID_t = _FACTORY) -> None:
+        self.ndx = ndx
+        self.prefix = OID_t() if prefix is _FACTORY else prefix
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class SCHEMA_PREFIX_TABLE:
+class SCHEMA_PREFIX_TABLE(_Value):
     """struct SCHEMA_PREFIX_TABLE (drs.idl:97)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('PrefixCount', 'pPrefixEntry')
+    PrefixCount: int  # uint32
+    pPrefixEntry: list[PrefixTableEntry] | None  # [unique] pointer to conformant array of PrefixTableEntry
 
-    PrefixCount: int = 0  # uint32
-    pPrefixEntry: list[PrefixTableEntry] | None = None  # [unique] pointer to conformant array of PrefixTableEntry
+    def __init__(
+            self,
+            PrefixCount: int = 0,
+            pPrefixEntry: list[PrefixTableEntry] | None = None,
+    ) -> None:
+        self.PrefixCount = PrefixCount
+        self.pPrefixEntry = pPrefixEntry
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class ATTRVAL:
+class ATTRVAL(_Value):
     """struct ATTRVAL (drs.idl:103)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('valLen', 'pVal')
+    valLen: int  # uint32
+    pVal: bytes | None  # [unique] pointer to conformant array of uchar
 
-    valLen: int = 0  # uint32
-    pVal: bytes | None = None  # [unique] pointer to conformant array of uchar
+    def __init__(self, valLen: int = 0, pVal: bytes | None = None) -> None:
+        self.valLen = valLen
+        self.pVal = pVal
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class ATTRVALBLOCK:
+class ATTRVALBLOCK(_Value):
     """struct ATTRVALBLOCK (drs.idl:108)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('valCount', 'pAVal')
+    valCount: int  # uint32
+    pAVal: list[ATTRVAL] | None  # [unique] pointer to conformant array of ATTRVAL
 
-    valCount: int = 0  # uint32
-    pAVal: list[ATTRVAL] | None = None  # [unique] pointer to conformant array of ATTRVAL
+    def __init__(self, valCount: int = 0, pAVal: list[ATTRVAL] | None = None) -> None:
+        self.valCount = valCount
+        self.pAVal = pAVal
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class ATTR:
+class ATTR(_Value):
     """struct ATTR (drs.idl:113)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('attrTyp', 'AttrVal')
+    attrTyp: int  # uint32
+    AttrVal: ATTRVALBLOCK
 
-    attrTyp: int = 0  # uint32
-    AttrVal: ATTRVALBLOCK = _field(default_factory=ATTRVALBLOCK)
+    def __init__(self, attrTyp: int = 0, AttrVal: ATTRVALBLOCK = _FACTORY) -> None:
+        self.attrTyp = attrTyp
+        self.AttrVal = ATTRVALBLOCK() if AttrVal is _FACTORY else AttrVal
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class ATTRBLOCK:
+class ATTRBLOCK(_Value):
     """struct ATTRBLOCK (drs.idl:118)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('attrCount', 'pAttr')
+    attrCount: int  # uint32
+    pAttr: list[ATTR] | None  # [unique] pointer to conformant array of ATTR
 
-    attrCount: int = 0  # uint32
-    pAttr: list[ATTR] | None = None  # [unique] pointer to conformant array of ATTR
+    def __init__(self, attrCount: int = 0, pAttr: list[ATTR] | None = None) -> None:
+        self.attrCount = attrCount
+        self.pAttr = pAttr
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class ENTINF:
+class ENTINF(_Value):
     """struct ENTINF (drs.idl:123)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('pName', 'ulFlags', 'AttrBlock')
+    pName: DSNAME | None  # [unique] pointer to DSNAME
+    ulFlags: int  # uint32
+    AttrBlock: ATTRBLOCK
 
-    pName: DSNAME | None = None  # [unique] pointer to DSNAME
-    ulFlags: int = 0  # uint32
-    AttrBlock: ATTRBLOCK = _field(default_factory=ATTRBLOCK)
+    def __init__(
+            self,
+            pName: DSNAME | None = None,
+            ulFlags: int = 0,
+            AttrBlock: ATTRBLOCK = _FACTORY,
+    ) -> None:
+        self.pName = pName
+        self.ulFlags = ulFlags
+        self.AttrBlock = ATTRBLOCK() if AttrBlock is _FACTORY else AttrBlock
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class PROPERTY_META_DATA_EXT:
+class PROPERTY_META_DATA_EXT(_Value):
     """struct PROPERTY_META_DATA_EXT (drs.idl:130)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('dwVersion', 'timeChanged', 'uuidDsaOriginating', 'usnOriginating')
+    dwVersion: int  # uint32
+    timeChanged: int  # int64
+    uuidDsaOriginating: GUID
+    usnOriginating: int  # int64
 
-    dwVersion: int = 0  # uint32
-    timeChanged: int = 0  # int64
-    uuidDsaOriginating: GUID = _field(default_factory=GUID)
-    usnOriginating: int = 0  # int64
+    def __init__(
+            self,
+            dwVersion: int = 0,
+            timeChanged: int = 0,
+            uuidDsaOriginating: GUID = _FACTORY,
+            usnOriginating: int = 0,
+    ) -> None:
+        self.dwVersion = dwVersion
+        self.timeChanged = timeChanged
+        self.uuidDsaOriginating = GUID() if uuidDsaOriginating is _FACTORY else uuidDsaOriginating
+        self.usnOriginating = usnOriginating
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class PROPERTY_META_DATA_EXT_VECTOR:
+class PROPERTY_META_DATA_EXT_VECTOR(_Value):
     """struct PROPERTY_META_DATA_EXT_VECTOR (drs.idl:137)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('cNumProps', 'rgMetaData')
+    cNumProps: int  # uint32
+    rgMetaData: list[PROPERTY_META_DATA_EXT]  # conformant array of PROPERTY_META_DATA_EXT
 
-    cNumProps: int = 0  # uint32
-    rgMetaData: list[PROPERTY_META_DATA_EXT] = _field(default_factory=list)  # conformant array of PROPERTY_META_DATA_EXT
+    def __init__(
+            self,
+            cNumProps: int = 0,
+            rgMetaData: list[PROPERTY_META_DATA_EXT] = _FACTORY,
+    ) -> None:
+        self.cNumProps = cNumProps
+        self.rgMetaData = [] if rgMetaData is _FACTORY else rgMetaData
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class REPLENTINFLIST:
+class REPLENTINFLIST(_Value):
     """struct REPLENTINFLIST (drs.idl:143)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('pNextEntInf', 'Entinf', 'fIsNCPrefix', 'pParentGuid', 'pMetaDataExt')
+    pNextEntInf: REPLENTINFLIST | None  # [unique] pointer to REPLENTINFLIST
+    Entinf: ENTINF
+    fIsNCPrefix: int  # int32
+    pParentGuid: GUID | None  # [unique] pointer to GUID
+    pMetaDataExt: PROPERTY_META_DATA_EXT_VECTOR | None  # [unique] pointer to PROPERTY_META_DATA_EXT_VECTOR
 
-    pNextEntInf: REPLENTINFLIST | None = None  # [unique] pointer to REPLENTINFLIST
-    Entinf: ENTINF = _field(default_factory=ENTINF)
-    fIsNCPrefix: int = 0  # int32
-    pParentGuid: GUID | None = None  # [unique] pointer to GUID
-    pMetaDataExt: PROPERTY_META_DATA_EXT_VECTOR | None = None  # [unique] pointer to PROPERTY_META_DATA_EXT_VECTOR
+    def __init__(
+            self,
+            pNextEntInf: REPLENTINFLIST | None = None,
+            Entinf: ENTINF = _FACTORY,
+            fIsNCPrefix: int = 0,
+            pParentGuid: GUID | None = None,
+            pMetaDataExt: PROPERTY_META_DATA_EXT_VECTOR | None = None,
+    ) -> None:
+        self.pNextEntInf = pNextEntInf
+        self.Entinf = ENTINF() if Entinf is _FACTORY else Entinf
+        self.fIsNCPrefix = fIsNCPrefix
+        self.pParentGuid = pParentGuid
+        self.pMetaDataExt = pMetaDataExt
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class VALUE_META_DATA_EXT_V1:
+class VALUE_META_DATA_EXT_V1(_Value):
     """struct VALUE_META_DATA_EXT_V1 (drs.idl:152)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('timeCreated', 'MetaData')
+    timeCreated: int  # int64
+    MetaData: PROPERTY_META_DATA_EXT
 
-    timeCreated: int = 0  # int64
-    MetaData: PROPERTY_META_DATA_EXT = _field(default_factory=PROPERTY_META_DATA_EXT)
+    def __init__(self, timeCreated: int = 0, MetaData: PROPERTY_META_DATA_EXT = _FACTORY) -> None:
+        self.timeCreated = timeCreated
+        self.MetaData = PROPERTY_META_DATA_EXT() if MetaData is _FACTORY else MetaData
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class REPLVALINF_V1:
+class REPLVALINF_V1(_Value):
     """struct REPLVALINF_V1 (drs.idl:157)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('pObject', 'attrTyp', 'Aval', 'fIsPresent', 'MetaData')
+    pObject: DSNAME | None  # [unique] pointer to DSNAME
+    attrTyp: int  # uint32
+    Aval: ATTRVAL
+    fIsPresent: int  # int32
+    MetaData: VALUE_META_DATA_EXT_V1
 
-    pObject: DSNAME | None = None  # [unique] pointer to DSNAME
-    attrTyp: int = 0  # uint32
-    Aval: ATTRVAL = _field(default_factory=ATTRVAL)
-    fIsPresent: int = 0  # int32
-    MetaData: VALUE_META_DATA_EXT_V1 = _field(default_factory=VALUE_META_DATA_EXT_V1)
+    def __init__(
+            self,
+            pObject: DSNAME | None = None,
+            attrTyp: int = 0,
+            Aval: ATTRVAL = _FACTORY,
+            fIsPresent: int = 0,
+            MetaData: VALUE_META_DATA_EXT_V1 = _FACTORY,
+    ) -> None:
+        self.pObject = pObject
+        self.attrTyp = attrTyp
+        self.Aval = ATTRVAL() if Aval is _FACTORY else Aval
+        self.fIsPresent = fIsPresent
+        self.MetaData = VALUE_META_DATA_EXT_V1() if MetaData is _FACTORY else MetaData
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class DRS_MSG_GETCHGREPLY_V6:
+class DRS_MSG_GETCHGREPLY_V6(_Value):
     """struct DRS_MSG_GETCHGREPLY_V6 (drs.idl:166)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('uuidDsaObjSrc', 'uuidInvocIdSrc', 'pNC', 'usnvecFrom', 'usnvecTo', 'pUpToDateVecSrc', 'PrefixTableSrc', 'ulExtendedRet', 'cNumObjects', 'cNumBytes', 'pObjects', 'fMoreData', 'cNumNcSizeObjects', 'cNumNcSizeValues', 'cNumValues', 'rgValues', 'dwDRSError')
+    uuidDsaObjSrc: GUID
+    uuidInvocIdSrc: GUID
+    pNC: DSNAME | None  # [unique] pointer to DSNAME
+    usnvecFrom: USN_VECTOR
+    usnvecTo: USN_VECTOR
+    pUpToDateVecSrc: UPTODATE_VECTOR_V2_EXT | None  # [unique] pointer to UPTODATE_VECTOR_V2_EXT
+    PrefixTableSrc: SCHEMA_PREFIX_TABLE
+    ulExtendedRet: int  # uint32
+    cNumObjects: int  # uint32
+    cNumBytes: int  # uint32
+    pObjects: REPLENTINFLIST | None  # [unique] pointer to REPLENTINFLIST
+    fMoreData: int  # int32
+    cNumNcSizeObjects: int  # uint32
+    cNumNcSizeValues: int  # uint32
+    cNumValues: int  # uint32
+    rgValues: list[REPLVALINF_V1] | None  # [unique] pointer to conformant array of REPLVALINF_V1
+    dwDRSError: int  # uint32
 
-    uuidDsaObjSrc: GUID = _field(default_factory=GUID)
-    uuidInvocIdSrc: GUID = _field(default_factory=GUID)
-    pNC: DSNAME | None = None  # [unique] pointer to DSNAME
-    usnvecFrom: USN_VECTOR = _field(default_factory=USN_VECTOR)
-    usnvecTo: USN_VECTOR = _field(default_factory=USN_VECTOR)
-    pUpToDateVecSrc: UPTODATE_VECTOR_V2_EXT | None = None  # [unique] pointer to UPTODATE_VECTOR_V2_EXT
-    PrefixTableSrc: SCHEMA_PREFIX_TABLE = _field(default_factory=SCHEMA_PREFIX_TABLE)
-    ulExtendedRet: int = 0  # uint32
-    cNumObjects: int = 0  # uint32
-    cNumBytes: int = 0  # uint32
-    pObjects: REPLENTINFLIST | None = None  # [unique] pointer to REPLENTINFLIST
-    fMoreData: int = 0  # int32
-    cNumNcSizeObjects: int = 0  # uint32
-    cNumNcSizeValues: int = 0  # uint32
-    cNumValues: int = 0  # uint32
-    rgValues: list[REPLVALINF_V1] | None = None  # [unique] pointer to conformant array of REPLVALINF_V1
-    dwDRSError: int = 0  # uint32
+    def __init__(
+            self,
+            uuidDsaObjSrc: GUID = _FACTORY,
+            uuidInvocIdSrc: GUID = _FACTORY,
+            pNC: DSNAME | None = None,
+            usnvecFrom: USN_VECTOR = _FACTORY,
+            usnvecTo: USN_VECTOR = _FACTORY,
+            pUpToDateVecSrc: UPTODATE_VECTOR_V2_EXT | None = None,
+            PrefixTableSrc: SCHEMA_PREFIX_TABLE = _FACTORY,
+            ulExtendedRet: int = 0,
+            cNumObjects: int = 0,
+            cNumBytes: int = 0,
+            pObjects: REPLENTINFLIST | None = None,
+            fMoreData: int = 0,
+            cNumNcSizeObjects: int = 0,
+            cNumNcSizeValues: int = 0,
+            cNumValues: int = 0,
+            rgValues: list[REPLVALINF_V1] | None = None,
+            dwDRSError: int = 0,
+    ) -> None:
+        self.uuidDsaObjSrc = GUID() if uuidDsaObjSrc is _FACTORY else uuidDsaObjSrc
+        self.uuidInvocIdSrc = GUID() if uuidInvocIdSrc is _FACTORY else uuidInvocIdSrc
+        self.pNC = pNC
+        self.usnvecFrom = USN_VECTOR() if usnvecFrom is _FACTORY else usnvecFrom
+        self.usnvecTo = USN_VECTOR() if usnvecTo is _FACTORY else usnvecTo
+        self.pUpToDateVecSrc = pUpToDateVecSrc
+        self.PrefixTableSrc = SCHEMA_PREFIX_TABLE() if PrefixTableSrc is _FACTORY else PrefixTableSrc
+        self.ulExtendedRet = ulExtendedRet
+        self.cNumObjects = cNumObjects
+        self.cNumBytes = cNumBytes
+        self.pObjects = pObjects
+        self.fMoreData = fMoreData
+        self.cNumNcSizeObjects = cNumNcSizeObjects
+        self.cNumNcSizeValues = cNumNcSizeValues
+        self.cNumValues = cNumValues
+        self.rgValues = rgValues
+        self.dwDRSError = dwDRSError
 
 
 # Fixed runs: each reads or writes a group of fixed-size fields with one struct call.

@@ -5,10 +5,7 @@
 from __future__ import annotations
 
 import enum as _enum
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _field
 from itertools import starmap as _starmap
-from typing import Any, Callable
 
 from midlpy.runtime import API_LEVEL as _API_LEVEL
 from midlpy.runtime import mes as _mes
@@ -16,6 +13,12 @@ from midlpy.runtime import ndr as _ndr
 from midlpy.runtime import support as _support
 from midlpy.runtime.errors import DecodeError as _DecodeError
 from midlpy.runtime.errors import EncodeError as _EncodeError
+from midlpy.runtime.values import FACTORY as _FACTORY
+from midlpy.runtime.values import Value as _Value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs milliseconds at import; annotations are strings
+    from typing import Any, Callable
 
 if _API_LEVEL != 1:
     raise ImportError("this module was generated for midlpy runtime API level 1")
@@ -84,229 +87,331 @@ __all__ = [
 ]
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class FILETIME:
+class FILETIME(_Value):
     """struct FILETIME (pac.idl:45)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('dwLowDateTime', 'dwHighDateTime')
+    dwLowDateTime: int  # uint32
+    dwHighDateTime: int  # uint32
 
-    dwLowDateTime: int = 0  # uint32
-    dwHighDateTime: int = 0  # uint32
+    def __init__(self, dwLowDateTime: int = 0, dwHighDateTime: int = 0) -> None:
+        self.dwLowDateTime = dwLowDateTime
+        self.dwHighDateTime = dwHighDateTime
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class RPC_UNICODE_STRING:
+class RPC_UNICODE_STRING(_Value):
     """struct RPC_UNICODE_STRING (pac.idl:52)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('Length', 'MaximumLength', 'Buffer')
+    Length: int  # uint16
+    MaximumLength: int  # uint16
+    Buffer: str | None  # [unique] pointer to conformant varying array of wchar
 
-    Length: int = 0  # uint16
-    MaximumLength: int = 0  # uint16
-    Buffer: str | None = None  # [unique] pointer to conformant varying array of wchar
+    def __init__(self, Length: int = 0, MaximumLength: int = 0, Buffer: str | None = None) -> None:
+        self.Length = Length
+        self.MaximumLength = MaximumLength
+        self.Buffer = Buffer
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class RPC_SID_IDENTIFIER_AUTHORITY:
+class RPC_SID_IDENTIFIER_AUTHORITY(_Value):
     """struct RPC_SID_IDENTIFIER_AUTHORITY (pac.idl:59)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('Value',)
+    Value: bytes  # [6] array of uchar
 
-    Value: bytes = bytes(6)  # [6] array of uchar
+    def __init__(self, Value: bytes = bytes(6)) -> None:
+        self.Value = Value
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class RPC_SID:
+class RPC_SID(_Value):
     """struct RPC_SID (pac.idl:63)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('Revision', 'SubAuthorityCount', 'IdentifierAuthority', 'SubAuthority')
+    Revision: int  # uchar
+    SubAuthorityCount: int  # uchar
+    IdentifierAuthority: RPC_SID_IDENTIFIER_AUTHORITY
+    SubAuthority: list[int]  # conformant array of uint32
 
-    Revision: int = 0  # uchar
-    SubAuthorityCount: int = 0  # uchar
-    IdentifierAuthority: RPC_SID_IDENTIFIER_AUTHORITY = _field(default_factory=RPC_SID_IDENTIFIER_AUTHORITY)
-    SubAuthority: list[int] = _field(default_factory=list)  # conformant array of uint32
+    def __init__(
+            self,
+            Revision: int = 0,
+            SubAuthorityCount: int = 0,
+            IdentifierAuthority: RPC_SID_IDENTIFIER_AUTHORITY = _FACTORY,
+            SubAuthority: list[int] = _FACTORY,
+    ) -> None:
+        self.Revision = Revision
+        self.SubAuthorityCount = SubAuthorityCount
+        self.IdentifierAuthority = RPC_SID_IDENTIFIER_AUTHORITY() if IdentifierAuthority is _FACTORY else IdentifierAuthority
+        self.SubAuthority = [] if SubAuthority is _FACTORY else SubAuthority
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CYPHER_BLOCK:
+class CYPHER_BLOCK(_Value):
     """struct CYPHER_BLOCK (pac.idl:74)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('data',)
+    data: bytes  # [8] array of char
 
-    data: bytes = bytes(8)  # [8] array of char
+    def __init__(self, data: bytes = bytes(8)) -> None:
+        self.data = data
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class USER_SESSION_KEY:
+class USER_SESSION_KEY(_Value):
     """struct USER_SESSION_KEY (pac.idl:78)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('data',)
+    data: list[CYPHER_BLOCK]  # [2] array of CYPHER_BLOCK
 
-    data: list[CYPHER_BLOCK] = _field(default_factory=lambda: [CYPHER_BLOCK() for _ in range(2)])  # [2] array of CYPHER_BLOCK
+    def __init__(self, data: list[CYPHER_BLOCK] = _FACTORY) -> None:
+        self.data = [CYPHER_BLOCK() for _ in range(2)] if data is _FACTORY else data
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class GROUP_MEMBERSHIP:
+class GROUP_MEMBERSHIP(_Value):
     """struct GROUP_MEMBERSHIP (pac.idl:83)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('RelativeId', 'Attributes')
+    RelativeId: int  # uint32
+    Attributes: int  # uint32
 
-    RelativeId: int = 0  # uint32
-    Attributes: int = 0  # uint32
+    def __init__(self, RelativeId: int = 0, Attributes: int = 0) -> None:
+        self.RelativeId = RelativeId
+        self.Attributes = Attributes
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class DOMAIN_GROUP_MEMBERSHIP:
+class DOMAIN_GROUP_MEMBERSHIP(_Value):
     """struct DOMAIN_GROUP_MEMBERSHIP (pac.idl:89)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('DomainId', 'GroupCount', 'GroupIds')
+    DomainId: RPC_SID | None  # [unique] pointer to RPC_SID
+    GroupCount: int  # uint32
+    GroupIds: list[GROUP_MEMBERSHIP] | None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
 
-    DomainId: RPC_SID | None = None  # [unique] pointer to RPC_SID
-    GroupCount: int = 0  # uint32
-    GroupIds: list[GROUP_MEMBERSHIP] | None = None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
+    def __init__(
+            self,
+            DomainId: RPC_SID | None = None,
+            GroupCount: int = 0,
+            GroupIds: list[GROUP_MEMBERSHIP] | None = None,
+    ) -> None:
+        self.DomainId = DomainId
+        self.GroupCount = GroupCount
+        self.GroupIds = GroupIds
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class KERB_SID_AND_ATTRIBUTES:
+class KERB_SID_AND_ATTRIBUTES(_Value):
     """struct KERB_SID_AND_ATTRIBUTES (pac.idl:96)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('Sid', 'Attributes')
+    Sid: RPC_SID | None  # [unique] pointer to RPC_SID
+    Attributes: int  # uint32
 
-    Sid: RPC_SID | None = None  # [unique] pointer to RPC_SID
-    Attributes: int = 0  # uint32
+    def __init__(self, Sid: RPC_SID | None = None, Attributes: int = 0) -> None:
+        self.Sid = Sid
+        self.Attributes = Attributes
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class KERB_VALIDATION_INFO:
+class KERB_VALIDATION_INFO(_Value):
     """struct KERB_VALIDATION_INFO (pac.idl:102)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('LogonTime', 'LogoffTime', 'KickOffTime', 'PasswordLastSet', 'PasswordCanChange', 'PasswordMustChange', 'EffectiveName', 'FullName', 'LogonScript', 'ProfilePath', 'HomeDirectory', 'HomeDirectoryDrive', 'LogonCount', 'BadPasswordCount', 'UserId', 'PrimaryGroupId', 'GroupCount', 'GroupIds', 'UserFlags', 'UserSessionKey', 'LogonServer', 'LogonDomainName', 'LogonDomainId', 'Reserved1', 'UserAccountControl', 'SubAuthStatus', 'LastSuccessfulILogon', 'LastFailedILogon', 'FailedILogonCount', 'Reserved3', 'SidCount', 'ExtraSids', 'ResourceGroupDomainSid', 'ResourceGroupCount', 'ResourceGroupIds')
+    LogonTime: FILETIME
+    LogoffTime: FILETIME
+    KickOffTime: FILETIME
+    PasswordLastSet: FILETIME
+    PasswordCanChange: FILETIME
+    PasswordMustChange: FILETIME
+    EffectiveName: RPC_UNICODE_STRING
+    FullName: RPC_UNICODE_STRING
+    LogonScript: RPC_UNICODE_STRING
+    ProfilePath: RPC_UNICODE_STRING
+    HomeDirectory: RPC_UNICODE_STRING
+    HomeDirectoryDrive: RPC_UNICODE_STRING
+    LogonCount: int  # uint16
+    BadPasswordCount: int  # uint16
+    UserId: int  # uint32
+    PrimaryGroupId: int  # uint32
+    GroupCount: int  # uint32
+    GroupIds: list[GROUP_MEMBERSHIP] | None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
+    UserFlags: int  # uint32
+    UserSessionKey: USER_SESSION_KEY
+    LogonServer: RPC_UNICODE_STRING
+    LogonDomainName: RPC_UNICODE_STRING
+    LogonDomainId: RPC_SID | None  # [unique] pointer to RPC_SID
+    Reserved1: list[int]  # [2] array of uint32
+    UserAccountControl: int  # uint32
+    SubAuthStatus: int  # uint32
+    LastSuccessfulILogon: FILETIME
+    LastFailedILogon: FILETIME
+    FailedILogonCount: int  # uint32
+    Reserved3: int  # uint32
+    SidCount: int  # uint32
+    ExtraSids: list[KERB_SID_AND_ATTRIBUTES] | None  # [unique] pointer to conformant array of KERB_SID_AND_ATTRIBUTES
+    ResourceGroupDomainSid: RPC_SID | None  # [unique] pointer to RPC_SID
+    ResourceGroupCount: int  # uint32
+    ResourceGroupIds: list[GROUP_MEMBERSHIP] | None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
 
-    LogonTime: FILETIME = _field(default_factory=FILETIME)
-    LogoffTime: FILETIME = _field(default_factory=FILETIME)
-    KickOffTime: FILETIME = _field(default_factory=FILETIME)
-    PasswordLastSet: FILETIME = _field(default_factory=FILETIME)
-    PasswordCanChange: FILETIME = _field(default_factory=FILETIME)
-    PasswordMustChange: FILETIME = _field(default_factory=FILETIME)
-    EffectiveName: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    FullName: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    LogonScript: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    ProfilePath: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    HomeDirectory: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    HomeDirectoryDrive: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    LogonCount: int = 0  # uint16
-    BadPasswordCount: int = 0  # uint16
-    UserId: int = 0  # uint32
-    PrimaryGroupId: int = 0  # uint32
-    GroupCount: int = 0  # uint32
-    GroupIds: list[GROUP_MEMBERSHIP] | None = None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
-    UserFlags: int = 0  # uint32
-    UserSessionKey: USER_SESSION_KEY = _field(default_factory=USER_SESSION_KEY)
-    LogonServer: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    LogonDomainName: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    LogonDomainId: RPC_SID | None = None  # [unique] pointer to RPC_SID
-    Reserved1: list[int] = _field(default_factory=lambda: [0] * 2)  # [2] array of uint32
-    UserAccountControl: int = 0  # uint32
-    SubAuthStatus: int = 0  # uint32
-    LastSuccessfulILogon: FILETIME = _field(default_factory=FILETIME)
-    LastFailedILogon: FILETIME = _field(default_factory=FILETIME)
-    FailedILogonCount: int = 0  # uint32
-    Reserved3: int = 0  # uint32
-    SidCount: int = 0  # uint32
-    ExtraSids: list[KERB_SID_AND_ATTRIBUTES] | None = None  # [unique] pointer to conformant array of KERB_SID_AND_ATTRIBUTES
-    ResourceGroupDomainSid: RPC_SID | None = None  # [unique] pointer to RPC_SID
-    ResourceGroupCount: int = 0  # uint32
-    ResourceGroupIds: list[GROUP_MEMBERSHIP] | None = None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
+    def __init__(
+            self,
+            LogonTime: FILETIME = _FACTORY,
+            LogoffTime: FILETIME = _FACTORY,
+            KickOffTime: FILETIME = _FACTORY,
+            PasswordLastSet: FILETIME = _FACTORY,
+            PasswordCanChange: FILETIME = _FACTORY,
+            PasswordMustChange: FILETIME = _FACTORY,
+            EffectiveName: RPC_UNICODE_STRING = _FACTORY,
+            FullName: RPC_UNICODE_STRING = _FACTORY,
+            LogonScript: RPC_UNICODE_STRING = _FACTORY,
+            ProfilePath: RPC_UNICODE_STRING = _FACTORY,
+            HomeDirectory: RPC_UNICODE_STRING = _FACTORY,
+            HomeDirectoryDrive: RPC_UNICODE_STRING = _FACTORY,
+            LogonCount: int = 0,
+            BadPasswordCount: int = 0,
+            UserId: int = 0,
+            PrimaryGroupId: int = 0,
+            GroupCount: int = 0,
+            GroupIds: list[GROUP_MEMBERSHIP] | None = None,
+            UserFlags: int = 0,
+            UserSessionKey: USER_SESSION_KEY = _FACTORY,
+            LogonServer: RPC_UNICODE_STRING = _FACTORY,
+            LogonDomainName: RPC_UNICODE_STRING = _FACTORY,
+            LogonDomainId: RPC_SID | None = None,
+            Reserved1: list[int] = _FACTORY,
+            UserAccountControl: int = 0,
+            SubAuthStatus: int = 0,
+            LastSuccessfulILogon: FILETIME = _FACTORY,
+            LastFailedILogon: FILETIME = _FACTORY,
+            FailedILogonCount: int = 0,
+            Reserved3: int = 0,
+            SidCount: int = 0,
+            ExtraSids: list[KERB_SID_AND_ATTRIBUTES] | None = None,
+            ResourceGroupDomainSid: RPC_SID | None = None,
+            ResourceGroupCount: int = 0,
+            ResourceGroupIds: list[GROUP_MEMBERSHIP] | None = None,
+    ) -> None:
+        self.LogonTime = FILETIME() if LogonTime is _FACTORY else LogonTime
+        self.LogoffTime = FILETIME() if LogoffTime is _FACTORY else LogoffTime
+        self.KickOffTime = FILETIME() if KickOffTime is _FACTORY else KickOffTime
+        self.PasswordLastSet = FILETIME() if PasswordLastSet is _FACTORY else PasswordLastSet
+        self.PasswordCanChange = FILETIME() if PasswordCanChange is _FACTORY else PasswordCanChange
+        self.PasswordMustChange = FILETIME() if PasswordMustChange is _FACTORY else PasswordMustChange
+        self.EffectiveName = RPC_UNICODE_STRING() if EffectiveName is _FACTORY else EffectiveName
+        self.FullName = RPC_UNICODE_STRING() if FullName is _FACTORY else FullName
+        self.LogonScript = RPC_UNICODE_STRING() if LogonScript is _FACTORY else LogonScript
+        self.ProfilePath = RPC_UNICODE_STRING() if ProfilePath is _FACTORY else ProfilePath
+        self.HomeDirectory = RPC_UNICODE_STRING() if HomeDirectory is _FACTORY else HomeDirectory
+        self.HomeDirectoryDrive = RPC_UNICODE_STRING() if HomeDirectoryDrive is _FACTORY else HomeDirectoryDrive
+        self.LogonCount = LogonCount
+        self.BadPasswordCount = BadPasswordCount
+        self.UserId = UserId
+        self.PrimaryGroupId = PrimaryGroupId
+        self.GroupCount = GroupCount
+        self.GroupIds = GroupIds
+        self.UserFlags = UserFlags
+        self.UserSessionKey = USER_SESSION_KEY() if UserSessionKey is _FACTORY else UserSessionKey
+        self.LogonServer = RPC_UNICODE_STRING() if LogonServer is _FACTORY else LogonServer
+        self.LogonDomainName = RPC_UNICODE_STRING() if LogonDomainName is _FACTORY else LogonDomainName
+        self.LogonDomainId = LogonDomainId
+        self.Reserved1 = [0] * 2 if Reserved1 is _FACTORY else Reserved1
+        self.UserAccountControl = UserAccountControl
+        self.SubAuthStatus = SubAuthStatus
+        self.LastSuccessfulILogon = FILETIME() if LastSuccessfulILogon is _FACTORY else LastSuccessfulILogon
+        self.LastFailedILogon = FILETIME() if LastFailedILogon is _FACTORY else LastFailedILogon
+        self.FailedILogonCount = FailedILogonCount
+        self.Reserved3 = Reserved3
+        self.SidCount = SidCount
+        self.ExtraSids = ExtraSids
+        self.ResourceGroupDomainSid = ResourceGroupDomainSid
+        self.ResourceGroupCount = ResourceGroupCount
+        self.ResourceGroupIds = ResourceGroupIds
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class SECPKG_SUPPLEMENTAL_CRED:
+class SECPKG_SUPPLEMENTAL_CRED(_Value):
     """struct SECPKG_SUPPLEMENTAL_CRED (pac.idl:145)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('PackageName', 'CredentialSize', 'Credentials')
+    PackageName: RPC_UNICODE_STRING
+    CredentialSize: int  # uint32
+    Credentials: bytes | None  # [unique] pointer to conformant array of uchar
 
-    PackageName: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    CredentialSize: int = 0  # uint32
-    Credentials: bytes | None = None  # [unique] pointer to conformant array of uchar
+    def __init__(
+            self,
+            PackageName: RPC_UNICODE_STRING = _FACTORY,
+            CredentialSize: int = 0,
+            Credentials: bytes | None = None,
+    ) -> None:
+        self.PackageName = RPC_UNICODE_STRING() if PackageName is _FACTORY else PackageName
+        self.CredentialSize = CredentialSize
+        self.Credentials = Credentials
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class PAC_CREDENTIAL_DATA:
+class PAC_CREDENTIAL_DATA(_Value):
     """struct PAC_CREDENTIAL_DATA (pac.idl:151)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('CredentialCount', 'Credentials')
+    CredentialCount: int  # uint32
+    Credentials: list[SECPKG_SUPPLEMENTAL_CRED]  # conformant array of SECPKG_SUPPLEMENTAL_CRED
 
-    CredentialCount: int = 0  # uint32
-    Credentials: list[SECPKG_SUPPLEMENTAL_CRED] = _field(default_factory=list)  # conformant array of SECPKG_SUPPLEMENTAL_CRED
+    def __init__(
+            self,
+            CredentialCount: int = 0,
+            Credentials: list[SECPKG_SUPPLEMENTAL_CRED] = _FACTORY,
+    ) -> None:
+        self.CredentialCount = CredentialCount
+        self.Credentials = [] if Credentials is _FACTORY else Credentials
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class S4U_DELEGATION_INFO:
+class S4U_DELEGATION_INFO(_Value):
     """struct S4U_DELEGATION_INFO (pac.idl:159)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('S4U2proxyTarget', 'TransitedListSize', 'S4UTransitedServices')
+    S4U2proxyTarget: RPC_UNICODE_STRING
+    TransitedListSize: int  # uint32
+    S4UTransitedServices: list[RPC_UNICODE_STRING] | None  # [unique] pointer to conformant array of RPC_UNICODE_STRING
 
-    S4U2proxyTarget: RPC_UNICODE_STRING = _field(default_factory=RPC_UNICODE_STRING)
-    TransitedListSize: int = 0  # uint32
-    S4UTransitedServices: list[RPC_UNICODE_STRING] | None = None  # [unique] pointer to conformant array of RPC_UNICODE_STRING
+    def __init__(
+            self,
+            S4U2proxyTarget: RPC_UNICODE_STRING = _FACTORY,
+            TransitedListSize: int = 0,
+            S4UTransitedServices: list[RPC_UNICODE_STRING] | None = None,
+    ) -> None:
+        self.S4U2proxyTarget = RPC_UNICODE_STRING() if S4U2proxyTarget is _FACTORY else S4U2proxyTarget
+        self.TransitedListSize = TransitedListSize
+        self.S4UTransitedServices = S4UTransitedServices
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class PAC_DEVICE_INFO:
+class PAC_DEVICE_INFO(_Value):
     """struct PAC_DEVICE_INFO (pac.idl:168)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('UserId', 'PrimaryGroupId', 'AccountDomainId', 'AccountGroupCount', 'AccountGroupIds', 'SidCount', 'ExtraSids', 'DomainGroupCount', 'DomainGroup')
+    UserId: int  # uint32
+    PrimaryGroupId: int  # uint32
+    AccountDomainId: RPC_SID | None  # [unique] pointer to RPC_SID
+    AccountGroupCount: int  # uint32
+    AccountGroupIds: list[GROUP_MEMBERSHIP] | None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
+    SidCount: int  # uint32
+    ExtraSids: list[KERB_SID_AND_ATTRIBUTES] | None  # [unique] pointer to conformant array of KERB_SID_AND_ATTRIBUTES
+    DomainGroupCount: int  # uint32
+    DomainGroup: list[DOMAIN_GROUP_MEMBERSHIP] | None  # [unique] pointer to conformant array of DOMAIN_GROUP_MEMBERSHIP
 
-    UserId: int = 0  # uint32
-    PrimaryGroupId: int = 0  # uint32
-    AccountDomainId: RPC_SID | None = None  # [unique] pointer to RPC_SID
-    AccountGroupCount: int = 0  # uint32
-    AccountGroupIds: list[GROUP_MEMBERSHIP] | None = None  # [unique] pointer to conformant array of GROUP_MEMBERSHIP
-    SidCount: int = 0  # uint32
-    ExtraSids: list[KERB_SID_AND_ATTRIBUTES] | None = None  # [unique] pointer to conformant array of KERB_SID_AND_ATTRIBUTES
-    DomainGroupCount: int = 0  # uint32
-    DomainGroup: list[DOMAIN_GROUP_MEMBERSHIP] | None = None  # [unique] pointer to conformant array of DOMAIN_GROUP_MEMBERSHIP
+    def __init__(
+            self,
+            UserId: int = 0,
+            PrimaryGroupId: int = 0,
+            AccountDomainId: RPC_SID | None = None,
+            AccountGroupCount: int = 0,
+            AccountGroupIds: list[GROUP_MEMBERSHIP] | None = None,
+            SidCount: int = 0,
+            ExtraSids: list[KERB_SID_AND_ATTRIBUTES] | None = None,
+            DomainGroupCount: int = 0,
+            DomainGroup: list[DOMAIN_GROUP_MEMBERSHIP] | None = None,
+    ) -> None:
+        self.UserId = UserId
+        self.PrimaryGroupId = PrimaryGroupId
+        self.AccountDomainId = AccountDomainId
+        self.AccountGroupCount = AccountGroupCount
+        self.AccountGroupIds = AccountGroupIds
+        self.SidCount = SidCount
+        self.ExtraSids = ExtraSids
+        self.DomainGroupCount = DomainGroupCount
+        self.DomainGroup = DomainGroup
 
 
 class CLAIM_TYPE(_enum.IntEnum):
@@ -343,134 +448,171 @@ class CLAIMS_COMPRESSION_FORMAT(_enum.IntEnum):
 _CLAIMS_COMPRESSION_FORMAT_member: Callable[[int, int], CLAIMS_COMPRESSION_FORMAT | int] = CLAIMS_COMPRESSION_FORMAT._value2member_map_.get  # type: ignore[assignment]
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CLAIM_ENTRY_Values_Int64:
+class CLAIM_ENTRY_Values_Int64(_Value):
     """struct CLAIM_ENTRY_Values_Int64 (pac.idl:216)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('ValueCount', 'Int64Values')
+    ValueCount: int  # uint32
+    Int64Values: list[int] | None  # [unique] pointer to conformant array of int64
 
-    ValueCount: int = 0  # uint32
-    Int64Values: list[int] | None = None  # [unique] pointer to conformant array of int64
+    def __init__(self, ValueCount: int = 0, Int64Values: list[int] | None = None) -> None:
+        self.ValueCount = ValueCount
+        self.Int64Values = Int64Values
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CLAIM_ENTRY_Values_Uint64:
+class CLAIM_ENTRY_Values_Uint64(_Value):
     """struct CLAIM_ENTRY_Values_Uint64 (pac.idl:220)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('ValueCount', 'Uint64Values')
+    ValueCount: int  # uint32
+    Uint64Values: list[int] | None  # [unique] pointer to conformant array of uint64
 
-    ValueCount: int = 0  # uint32
-    Uint64Values: list[int] | None = None  # [unique] pointer to conformant array of uint64
+    def __init__(self, ValueCount: int = 0, Uint64Values: list[int] | None = None) -> None:
+        self.ValueCount = ValueCount
+        self.Uint64Values = Uint64Values
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CLAIM_ENTRY_Values_String:
+class CLAIM_ENTRY_Values_String(_Value):
     """struct CLAIM_ENTRY_Values_String (pac.idl:224)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('ValueCount', 'StringValues')
+    ValueCount: int  # uint32
+    StringValues: list[str | None] | None  # [unique] pointer to conformant array of [unique] pointer to string conformant array of wchar
 
-    ValueCount: int = 0  # uint32
-    StringValues: list[str | None] | None = None  # [unique] pointer to conformant array of [unique] pointer to string conformant array of wchar
+    def __init__(self, ValueCount: int = 0, StringValues: list[str | None] | None = None) -> None:
+        self.ValueCount = ValueCount
+        self.StringValues = StringValues
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CLAIM_ENTRY_Values_Boolean:
+class CLAIM_ENTRY_Values_Boolean(_Value):
     """struct CLAIM_ENTRY_Values_Boolean (pac.idl:228)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('ValueCount', 'BooleanValues')
+    ValueCount: int  # uint32
+    BooleanValues: list[int] | None  # [unique] pointer to conformant array of uint64
 
-    ValueCount: int = 0  # uint32
-    BooleanValues: list[int] | None = None  # [unique] pointer to conformant array of uint64
+    def __init__(self, ValueCount: int = 0, BooleanValues: list[int] | None = None) -> None:
+        self.ValueCount = ValueCount
+        self.BooleanValues = BooleanValues
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CLAIM_ENTRY_Values:
+class CLAIM_ENTRY_Values(_Value):
     """union CLAIM_ENTRY_Values (pac.idl:215)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('switch', 'Int64', 'Uint64', 'String', 'Boolean')
+    switch: int | None  # discriminant
+    Int64: CLAIM_ENTRY_Values_Int64 | None  # case 1
+    Uint64: CLAIM_ENTRY_Values_Uint64 | None  # case 2
+    String: CLAIM_ENTRY_Values_String | None  # case 3
+    Boolean: CLAIM_ENTRY_Values_Boolean | None  # case 6
 
-    switch: int | None = None  # discriminant
-    Int64: CLAIM_ENTRY_Values_Int64 | None = None  # case 1
-    Uint64: CLAIM_ENTRY_Values_Uint64 | None = None  # case 2
-    String: CLAIM_ENTRY_Values_String | None = None  # case 3
-    Boolean: CLAIM_ENTRY_Values_Boolean | None = None  # case 6
+    def __init__(
+            self,
+            switch: int | None = None,
+            Int64: CLAIM_ENTRY_Values_Int64 | None = None,
+            Uint64: CLAIM_ENTRY_Values_Uint64 | None = None,
+            String: CLAIM_ENTRY_Values_String | None = None,
+            Boolean: CLAIM_ENTRY_Values_Boolean | None = None,
+    ) -> None:
+        self.switch = switch
+        self.Int64 = Int64
+        self.Uint64 = Uint64
+        self.String = String
+        self.Boolean = Boolean
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CLAIM_ENTRY:
+class CLAIM_ENTRY(_Value):
     """struct CLAIM_ENTRY (pac.idl:212)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('Id', 'Type', 'Values')
+    Id: str | None  # [unique] pointer to string conformant array of wchar
+    Type: CLAIM_TYPE | int  # enum CLAIM_TYPE
+    Values: CLAIM_ENTRY_Values
 
-    Id: str | None = None  # [unique] pointer to string conformant array of wchar
-    Type: CLAIM_TYPE | int = 0  # enum CLAIM_TYPE
-    Values: CLAIM_ENTRY_Values = _field(default_factory=CLAIM_ENTRY_Values)
+    def __init__(
+            self,
+            Id: str | None = None,
+            Type: CLAIM_TYPE | int = 0,
+            Values: CLAIM_ENTRY_Values = _FACTORY,
+    ) -> None:
+        self.Id = Id
+        self.Type = Type
+        self.Values = CLAIM_ENTRY_Values() if Values is _FACTORY else Values
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CLAIMS_ARRAY:
+class CLAIMS_ARRAY(_Value):
     """struct CLAIMS_ARRAY (pac.idl:237)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('usClaimsSourceType', 'ulClaimsCount', 'ClaimEntries')
+    usClaimsSourceType: CLAIMS_SOURCE_TYPE | int  # enum CLAIMS_SOURCE_TYPE
+    ulClaimsCount: int  # uint32
+    ClaimEntries: list[CLAIM_ENTRY] | None  # [unique] pointer to conformant array of CLAIM_ENTRY
 
-    usClaimsSourceType: CLAIMS_SOURCE_TYPE | int = 0  # enum CLAIMS_SOURCE_TYPE
-    ulClaimsCount: int = 0  # uint32
-    ClaimEntries: list[CLAIM_ENTRY] | None = None  # [unique] pointer to conformant array of CLAIM_ENTRY
+    def __init__(
+            self,
+            usClaimsSourceType: CLAIMS_SOURCE_TYPE | int = 0,
+            ulClaimsCount: int = 0,
+            ClaimEntries: list[CLAIM_ENTRY] | None = None,
+    ) -> None:
+        self.usClaimsSourceType = usClaimsSourceType
+        self.ulClaimsCount = ulClaimsCount
+        self.ClaimEntries = ClaimEntries
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CLAIMS_SET:
+class CLAIMS_SET(_Value):
     """struct CLAIMS_SET (pac.idl:244)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('ulClaimsArrayCount', 'ClaimsArrays', 'usReservedType', 'ulReservedFieldSize', 'ReservedField')
+    ulClaimsArrayCount: int  # uint32
+    ClaimsArrays: list[CLAIMS_ARRAY] | None  # [unique] pointer to conformant array of CLAIMS_ARRAY
+    usReservedType: int  # uint16
+    ulReservedFieldSize: int  # uint32
+    ReservedField: bytes | None  # [unique] pointer to conformant array of uchar
 
-    ulClaimsArrayCount: int = 0  # uint32
-    ClaimsArrays: list[CLAIMS_ARRAY] | None = None  # [unique] pointer to conformant array of CLAIMS_ARRAY
-    usReservedType: int = 0  # uint16
-    ulReservedFieldSize: int = 0  # uint32
-    ReservedField: bytes | None = None  # [unique] pointer to conformant array of uchar
+    def __init__(
+            self,
+            ulClaimsArrayCount: int = 0,
+            ClaimsArrays: list[CLAIMS_ARRAY] | None = None,
+            usReservedType: int = 0,
+            ulReservedFieldSize: int = 0,
+            ReservedField: bytes | None = None,
+    ) -> None:
+        self.ulClaimsArrayCount = ulClaimsArrayCount
+        self.ClaimsArrays = ClaimsArrays
+        self.usReservedType = usReservedType
+        self.ulReservedFieldSize = ulReservedFieldSize
+        self.ReservedField = ReservedField
 
 
-@_dataclass(slots=True, repr=False, eq=False)
-class CLAIMS_SET_METADATA:
+class CLAIMS_SET_METADATA(_Value):
     """struct CLAIMS_SET_METADATA (pac.idl:255)"""
 
-    # Walk shared (full-pointer) and deep values once, without recursion. (First: a
-    # field may be named _support.)
-    __repr__ = _support.value_repr
-    __eq__ = _support.value_eq
+    __slots__ = ('ulClaimsSetSize', 'ClaimsSet', 'usCompressionFormat', 'ulUncompressedClaimsSetSize', 'usReservedType', 'ulReservedFieldSize', 'ReservedField')
+    ulClaimsSetSize: int  # uint32
+    ClaimsSet: bytes | None  # [unique] pointer to conformant array of uchar
+    usCompressionFormat: CLAIMS_COMPRESSION_FORMAT | int  # enum CLAIMS_COMPRESSION_FORMAT
+    ulUncompressedClaimsSetSize: int  # uint32
+    usReservedType: int  # uint16
+    ulReservedFieldSize: int  # uint32
+    ReservedField: bytes | None  # [unique] pointer to conformant array of uchar
 
-    ulClaimsSetSize: int = 0  # uint32
-    ClaimsSet: bytes | None = None  # [unique] pointer to conformant array of uchar
-    usCompressionFormat: CLAIMS_COMPRESSION_FORMAT | int = 0  # enum CLAIMS_COMPRESSION_FORMAT
-    ulUncompressedClaimsSetSize: int = 0  # uint32
-    usReservedType: int = 0  # uint16
-    ulReservedFieldSize: int = 0  # uint32
-    ReservedField: bytes | None = None  # [unique] pointer to conformant array of uchar
+    def __init__(
+            self,
+            ulClaimsSetSize: int = 0,
+            ClaimsSet: bytes | None = None,
+            usCompressionFormat: CLAIMS_COMPRESSION_FORMAT | int = 0,
+            ulUncompressedClaimsSetSize: int = 0,
+            usReservedType: int = 0,
+            ulReservedFieldSize: int = 0,
+            ReservedField: bytes | None = None,
+    ) -> None:
+        self.ulClaimsSetSize = ulClaimsSetSize
+        self.ClaimsSet = ClaimsSet
+        self.usCompressionFormat = usCompressionFormat
+        self.ulUncompressedClaimsSetSize = ulUncompressedClaimsSetSize
+        self.usReservedType = usReservedType
+        self.ulReservedFieldSize = ulReservedFieldSize
+        self.ReservedField = ReservedField
 
 
 # The enumerators, as C sees them: module-level names.
