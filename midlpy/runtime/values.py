@@ -39,6 +39,8 @@ class _Fields:
     """``__dataclass_fields__``, made for each class the first time it is asked for."""
 
     def __get__(self, obj: object, cls: Any) -> dict[str, Any]:
+        if "__init__" not in cls.__dict__:  # Value itself is no dataclass
+            raise AttributeError("__dataclass_fields__")
         import dataclasses
 
         defaults = cls.__dict__["__init__"].__defaults__ or ()  # every field has a default

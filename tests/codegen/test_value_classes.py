@@ -82,6 +82,7 @@ def test_repr_names_type_and_fields(m: ModuleType) -> None:
 
 def test_dataclasses_protocol(m: ModuleType) -> None:
     assert dataclasses.is_dataclass(m.OUTER) and dataclasses.is_dataclass(m.OUTER())
+    assert not dataclasses.is_dataclass(m._Value)
     names = [f.name for f in dataclasses.fields(m.OUTER)]
     assert names == ["inner", "n", "items", "fixed", "name", "raw"]
     assert dataclasses.fields(m.OUTER())[1].default == 0
