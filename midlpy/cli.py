@@ -67,6 +67,12 @@ _common = [
 ]
 
 
+_env = click.option("--env", "target", type=click.Choice(["win32", "win64"]), default="win32",
+                    show_default=True,
+                    help="Target environment, as MIDL's /env: win64 predefines _WIN64 "
+                    "(_WIN32 and __midl are always predefined).")
+
+
 def _with_common(f: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed(_common):
         f = opt(f)
@@ -83,15 +89,18 @@ def main() -> None:
 @click.argument("idls", nargs=-1, required=True, type=click.Path(dir_okay=False),
                 metavar="FILE.idl...")
 @_with_common
+@_env
 def check(idls: tuple[str, ...], acf: str | None, include_dirs: tuple[str, ...],
-          defines: tuple[str, ...], undefines: tuple[str, ...]) -> None:
+          defines: tuple[str, ...], undefines: tuple[str, ...], target: str) -> None:
     """Parse and check each FILE.idl (and its imports and ACF) without generating code.
 
     With several files, each is reported as it is checked (its diagnostics, then
     "FILE: ok" or "FILE: N errors" on stdout); files they import in common are parsed
     once. The exit code is the worst of all: 0, 1 if any file has errors, 3 if any
     failed internally."""
-    defs = _parse_defines(defines)
+    from midlpy.compiler.preprocess import target_defines
+
+    defs = {**target_defines(target), **_parse_defines(defines)}
     if acf is not None and len(idls) > 1:
         raise click.UsageError("--acf applies to one IDL file; with several, each uses "
                                "the <stem>.acf beside it")
@@ -138,12 +147,13 @@ def _check_batch(api: Any, idls: Sequence[str], include_dirs: Sequence[str],
 @main.command()
 @click.argument("idl", type=click.Path(dir_okay=False))
 @_with_common
+@_env
 @click.option("-o", "outdir", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the generated modules.")
 @click.option("--check", "check_only", is_flag=True,
               help="Write nothing; exit 1 if any generated file differs from the one on disk.")
 def compile(idl: str, acf: str | None, include_dirs: tuple[str, ...], defines: tuple[str, ...],
-            undefines: tuple[str, ...], outdir: str, check_only: bool) -> None:
+            undefines: tuple[str, ...], target: str, outdir: str, check_only: bool) -> None:
     """Compile FILE.idl into Python modules in OUTDIR."""
     defs = _parse_defines(defines)
 
@@ -151,7 +161,7 @@ def compile(idl: str, acf: str | None, include_dirs: tuple[str, ...], defines: t
         from midlpy.compiler import api
 
         result = api.compile_file(idl, acf=acf, include_dirs=include_dirs, defines=defs,
-                                  undefines=undefines)
+                                  undefines=undefines, target=target)
         code = _report(result)
         if code != EXIT_OK:
             return code

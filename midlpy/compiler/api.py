@@ -59,11 +59,12 @@ def _analyse(idl_path: str, acf: str | None, include_dirs: Sequence[str],
 
 def check_file(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[str] = (),
                defines: Mapping[str, str | None] | None = None,
-               undefines: Sequence[str] = ()) -> CompileResult:
-    """Parse and analyse ``idl_path`` (and its ACF and imports); generate nothing."""
+               undefines: Sequence[str] = (), target: str = "win32") -> CompileResult:
+    """Parse and analyse ``idl_path`` (and its ACF and imports); generate nothing.
+    ``target`` is MIDL's /env: ``win64`` predefines ``_WIN64`` (``_WIN32`` always is)."""
     result = CompileResult(Diagnostics(), SourceCache())
     with _depth_guard(idl_path, result):
-        _analyse(idl_path, acf, include_dirs, defines, undefines, result)
+        _analyse(idl_path, acf, include_dirs, _for_target(defines, target), undefines, result)
     return result
 
 
@@ -91,20 +92,28 @@ def check_files(idl_paths: Sequence[str], *, include_dirs: Sequence[str] = (),
 
 def compile_file(idl_path: str, *, acf: str | None = None, include_dirs: Sequence[str] = (),
                  defines: Mapping[str, str | None] | None = None,
-                 undefines: Sequence[str] = (),
-                 pickle_types: Sequence[str] = ()) -> CompileResult:
+                 undefines: Sequence[str] = (), pickle_types: Sequence[str] = (),
+                 target: str = "win32") -> CompileResult:
     """Compile ``idl_path`` into Python modules: one for it, one for each imported IDL.
     ``pickle_types`` names typedefs to pickle as if the ACF marked them
-    ``[encode, decode]`` (with an explicit handle), ACF or not."""
+    ``[encode, decode]`` (with an explicit handle), ACF or not. ``target`` is as for
+    :func:`check_file`."""
     result = CompileResult(Diagnostics(), SourceCache())
     with _depth_guard(idl_path, result):
-        model = _analyse(idl_path, acf, include_dirs, defines, undefines, result,
-                         pickle_types=pickle_types)
+        model = _analyse(idl_path, acf, include_dirs, _for_target(defines, target), undefines,
+                         result, pickle_types=pickle_types)
         if model is not None:
             from midlpy.compiler.codegen import generate
 
             result.files = generate(model)
     return result
+
+
+def _for_target(defines: Mapping[str, str | None] | None,
+                target: str) -> dict[str, str | None]:
+    from midlpy.compiler.preprocess import target_defines
+
+    return {**target_defines(target), **(defines or {})}
 
 
 @contextmanager

@@ -167,6 +167,7 @@ class Opaque:
 
     name: str
     reason: str
+    pipe: bool = False  # a pipe: fine as an RPC parameter (part of the call), never pickled
 
 
 WireType = Union[Prim, EnumRef, Array, Pointer, StructRef, UnionRef, ContextHandle, Convert, Opaque]
@@ -267,6 +268,7 @@ class ProcDef:
     decode: bool = False
     explicit_handle: bool = False
     doc: str | None = None
+    pipes: bool = False  # has pipe parameters: its stubs raise RPC_S_CANNOT_SUPPORT
 
 
 @dataclass(eq=False)

@@ -27,6 +27,18 @@ from midlpy.diagnostics import Diagnostics, SourceCache, Span
 
 # MIDL defines __midl as major * 100 + minor of the compiler version (MIDL 8.01 here).
 MIDL_VERSION_MACRO = "801"
+# Also predefined, as by MIDL and widl: _WIN32 always (the Windows SDK's and mingw-w64's
+# headers stop with #error without it); _WIN64 for a 64-bit target (``--env win64``, MIDL's
+# /env win64), which callers add through ``target_defines``.
+PREDEFINED_MACROS = {"__midl": MIDL_VERSION_MACRO, "_WIN32": "1"}
+TARGETS = ("win32", "win64")
+
+
+def target_defines(target: str) -> dict[str, str | None]:
+    """The macros a target environment adds to :data:`PREDEFINED_MACROS`."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target environment {target!r} (win32 or win64)")
+    return {"_WIN64": "1"} if target == "win64" else {}
 MAX_INCLUDE_DEPTH = 64
 MAX_INCLUDES = 10_000  # file inclusions per run: unguarded fan-out would be exponential
 MAX_TOTAL_EXPANSION = 4_000_000  # tokens produced by macro expansion per run, at most
@@ -200,7 +212,8 @@ class Preprocessor:
         self.include_dirs = list(include_dirs)
         self.reader = reader
         self.macros: dict[str, Macro] = {}
-        self._define_cmdline("__midl", MIDL_VERSION_MACRO)
+        for name, value in PREDEFINED_MACROS.items():
+            self._define_cmdline(name, value)
         for name, value in (defines or {}).items():
             self._define_cmdline(name, "1" if value is None else value)
         for name in undefines:
@@ -828,7 +841,12 @@ class _OpenCall:
 
 def find_file(name: str, includer: str | None, include_dirs: Sequence[str]) -> str | None:
     """Resolve an include/import name: beside the includer first (for quoted names), then
-    each include directory in order. Returns the path as it will be reported."""
+    each include directory in order. Returns the path as it will be reported.
+
+    Names written for Windows work as MIDL finds them there: a backslash separates folders
+    (``sub\\inner.idl``) and, when the exact spelling is not found in a folder, a name
+    that differs only in case is (``SUB/INNER.IDL``)."""
+    name = re.sub(r"\\+", "/", name)
     if os.path.isabs(name):
         return name if os.path.isfile(name) else None
     dirs: list[str] = []
@@ -839,7 +857,31 @@ def find_file(name: str, includer: str | None, include_dirs: Sequence[str]) -> s
         cand = os.path.join(d, name) if d else name
         if os.path.isfile(cand):
             return os.path.normpath(cand)
+    for d in dirs:
+        found = _case_insensitive(d, name)
+        if found is not None:
+            return os.path.normpath(found)
     return None
+
+
+def _case_insensitive(folder: str, name: str) -> str | None:
+    """``folder/name`` matched one component at a time ignoring case (the first match in
+    sorted order, so the result does not depend on the file system's listing order)."""
+    path = folder or "."
+    for part in (p for p in name.split("/") if p):
+        if part in (".", ".."):
+            path = os.path.join(path, part)
+            continue
+        try:
+            entries = sorted(os.listdir(path))
+        except OSError:
+            return None
+        want = part.casefold()
+        match = next((e for e in entries if e.casefold() == want), None)
+        if match is None:
+            return None
+        path = os.path.join(path, match)
+    return path if os.path.isfile(path) else None
 
 
 def _stringify(toks: list[Tok]) -> str:

@@ -283,6 +283,18 @@ def elem_count(x: Any, wide: bool) -> int:
                           f"expected a sequence, got {type(x).__name__}") from None
 
 
+def pipe_procedure(proc: str) -> Callable[..., Any]:
+    """The marshalling of a procedure with pipe parameters, which midlpy's stubs do not
+    transfer yet: a clear RPC_S_CANNOT_SUPPORT on the client, a fault on the server."""
+
+    def marshal(*_: Any) -> Any:
+        from .errors import RpcError
+        raise RpcError(1764, f"procedure {proc} has pipe parameters, which midlpy's RPC "
+                       "stubs do not transfer yet")
+
+    return marshal
+
+
 def is_decoding(h: Any) -> bool:
     """Whether a serialization handle decodes (a procedure stub then reads, not writes)."""
     return getattr(h, "operation", None) == 1

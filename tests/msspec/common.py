@@ -20,20 +20,7 @@ if not WINE_IDL.is_dir():
 
 # Files that do not compile yet, with the reason; the tests expect them to fail (strict).
 BLOCKED: dict[str, str] = {
-    "ms-dhcpm.idl": "enumerators in switch_is",
-    "ms-efsr.idl": "pipes in an RPC interface",
-    "ms-even6.idl": "sizeof(type) in constants",
-    "ms-fasp.idl": "constants in size_is",
-    "ms-frs2.idl": "pipes in an RPC interface",
-    "ms-mqds.idl": "forward typedef recursive through pointers",
-    "ms-mqmp.idl": "forward typedef recursive through pointers",
-    "ms-mqmq.idl": "forward typedef recursive through pointers",
-    "ms-mqmr.idl": "forward typedef recursive through pointers",
-    "ms-mqqp.idl": "forward typedef recursive through pointers",
-    "ms-mqrr.idl": "forward typedef recursive through pointers",
-    "ms-rrasm.idl": "struct declared but not defined, through a pointer parameter",
-    "ms-scmr.idl": "[string, range] on a string parameter",
-    "ms-tpmvsc.idl": "imports oaidl.idl (needs -I with Wine's IDL)",
+    # (none left)
 }
 
 _results: dict[str, CompileResult] = {}
@@ -51,18 +38,12 @@ def compiled(name: str) -> CompileResult:
 
 
 def module(name: str) -> types.ModuleType:
-    """The imported module for ``name`` (and for each file it imports, under their names)."""
-    import sys
+    """The imported module for ``name`` (its imports loaded beside it, as load_module does)."""
+    from midlpy.importer import _install
 
     if name not in _modules:
         result = compiled(name)
         assert result.ok, result.diagnostics.render(result.sources)
-        mod = None
-        for gen in result.files:  # imported modules first, as load_module does
-            mod = types.ModuleType(gen.module_name)
-            mod.__file__ = str(MS_SPEC / gen.path)
-            sys.modules[gen.module_name] = mod
-            exec(compile(gen.text, mod.__file__, "exec"), mod.__dict__)
-        assert mod is not None
-        _modules[name] = mod
+        _modules[name] = _install([(g.path, g.module_name, g.text) for g in result.files],
+                                  str(MS_SPEC / name))
     return _modules[name]

@@ -22,4 +22,4 @@ def test_compiles_and_imports(name: str) -> None:
     result = compiled(name)
     assert result.ok, result.diagnostics.render(result.sources)
     mod = module(name)
-    assert mod.__name__ == result.files[-1].module_name
+    assert mod.__name__.rsplit(".", 1)[-1] == result.files[-1].module_name

@@ -251,6 +251,14 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
             if name not in taken and not name.startswith("_") and module_pyname(name) == name:
                 taken.add(name)
                 enumerators.append((name, f"{cv.name}.{name}"))
+    # An imported file's types and constants are in scope in the IDL that imports it; the
+    # module offers them too (drs.GUID), unless it defines the name itself.
+    reexports: list[tuple[str, str]] = []
+    for imp in imported_modules(mod):
+        for name in [d.name for d in imp.types] + [c.pyname for c in imp.consts]:
+            if name not in taken and not name.startswith("_"):
+                taken.add(name)
+                reexports.append((name, imp.module_name))
     sources = [PurePath(mod.idl_path).name]
     if mod.acf_path:
         sources.append(PurePath(mod.acf_path).name)
@@ -261,7 +269,7 @@ def render_module(mod: model.ModuleModel, recursive: set[int]) -> str:
         consts=[(c.pyname, _literal(c.value)) for c in mod.consts],
         classes=classes, fixed=em.fixed_defs, codecs=codecs, routines=routines,
         implicit_handle=implicit, hooks=hooks, procs=procs, ifaces=ifaces,
-        enumerators=enumerators, has_stubs=bool(stub_blocks),
+        enumerators=enumerators, reexports=reexports, has_stubs=bool(stub_blocks),
         exports=sorted({c.name for c in classes} | {c.pyname for c in mod.consts}
                        | {f"{r.name}_{op}" for r in routines for op in
                           (["AlignSize", "Encode"] if r.encode else [])

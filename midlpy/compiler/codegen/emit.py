@@ -615,7 +615,15 @@ class ModuleEmitter:
             return
         if a.string and a.conformant:
             if size is None:
-                c(f"{var} = r.{'string_w' if _is_wide(a.element) else 'string_c'}()")
+                wide = _is_wide(a.element)
+                c(f"{var} = r.{'string_w' if wide else 'string_c'}()")
+                if a.range:  # [string, range(lo, hi)]: the count, terminator included
+                    lo, hi = a.range
+                    n = c.tmp("n")
+                    c(f"{n} = _support.elem_count({var}, {wide}) + 1")
+                    c(f"if not {lo} <= {n} <= {hi}:")
+                    c(f"    raise r.error(1734, f'string count {{{n}}} is outside "
+                      f"[range({lo}, {hi})]')")
                 return
             mc = c.tmp("mc")
             c(f"{mc} = r.conformance()")
@@ -871,6 +879,7 @@ class ModuleEmitter:
         c.dedent()
         self._enc_except(c)
         if s.has_deferred:
+            slots = [x or "None" for x in slots]  # (a converted member wrote its own)
             c(f"return ({', '.join(slots)}{',' if len(slots) == 1 else ''})")
         out = c.text()
         if s.has_deferred:
@@ -1232,6 +1241,9 @@ class ModuleEmitter:
         size, length, first = self.sizes(a, names)
         wide = _is_wide(a.element)
         if a.string and a.conformant and size is None:
+            if a.range:  # [string, range(lo, hi)]: the count, terminator included
+                c(f"_support.check_range(_support.elem_count({x}, {wide}) + 1, "
+                  f"{a.range[0]}, {a.range[1]})")
             c(f"w.{'string_w' if wide else 'string_c'}({x})")
             return
         if a.string:

@@ -28,6 +28,12 @@ def render(mod: model.ModuleModel, em: Any, pe: Any) -> list[str]:
         if iface.pickling_only or iface.object or not procs:
             continue
         for p in procs:
+            if p.pipes:
+                names = " = ".join(f"_{op}_{p.name}_{d}" for d in ("in", "out")
+                                   for op in ("enc", "dec"))
+                blocks.append(f"# {p.name} streams pipes, which the stubs do not transfer yet\n"
+                              f"{names} = _support.pipe_procedure({p.name!r})")
+                continue
             blocks += [pe.enc(p, "in"), pe.dec(p, "in"), pe.enc(p, "out"), pe.dec(p, "out")]
         blocks.append(_interface(iface, procs, _free(f"{iface.name}Client", taken),
                                  _free(f"{iface.name}Server", taken), pe.out_ins))

@@ -194,12 +194,8 @@ def _pickled(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: list
         pass  # nothing asked for by the ACF: the implied handle is explicit
     elif attr(acf.interface_attrs, "auto_handle") is not None:
         return  # reported by the ACF checks
-    elif acf.implicit_handle() is None and attr(acf.interface_attrs, "explicit_handle") is None:
-        diags.error("no-serialization-handle",
-                    "types are pickled but the ACF gives no way to get a serialization handle: "
-                    "add [explicit_handle] or [implicit_handle(handle_t name)] to the ACF "
-                    "interface", acf.span or next(iter(acf.typedef_spans.values()), None))
-        return
+    # without [implicit_handle], type routines take the handle as an argument (MIDL and widl
+    # do so whether or not the ACF says [explicit_handle])
     for name, (enc, dec, explicit) in wanted.items():
         t = res.typedef_type(name)
         span = acf.typedef_spans.get(name) or scope.typedefs[name].span
@@ -260,9 +256,12 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
             params: list[model.ParamDef] = []
             for i, p in enumerate(op.params):
                 pname = p.declarator.name or f"arg{i}"
+                res.local_names = frozenset(x.declarator.name for x in op.params
+                                            if x.declarator.name)
                 t = res.resolve(p.type, p.declarator.ops, p.attrs + acf.params.get((op.name, pname), ()),
                                 entry.origin, context="param", name=f"{op.name}_{pname}",
                                 span=p.span)
+                res.local_names = frozenset()
                 if t is None and not p.declarator.ops:
                     continue  # (void)
                 din = attr(p.attrs, "in") is not None
@@ -289,6 +288,12 @@ def _interfaces(res: Resolver, scope: Any, acf: acf_pass.AcfInfo, root_ifaces: l
             opnum += 1
         idef.pickling_only = all(p.encode or p.decode for p in idef.procs)
         idef.object = _is_object(iface)
+        if idef.object and idef.procs and not any(p.encode or p.decode for p in idef.procs):
+            kind = "local" if attr(iface.attrs, "local") is not None else "object"
+            diags.note("com-interface",
+                       f"interface '{iface.name}' is a COM interface ([{kind}]): its types and "
+                       "constants are generated, but no client or server (midlpy does not "
+                       "implement DCOM)", iface.span)
         _check_pickled_procs(idef, iface, acf, diags)
         for proc in idef.procs:
             if (proc.encode or proc.decode) and any(

@@ -16,8 +16,13 @@ RESERVED = frozenset({
 
 
 def pyname(name: str) -> str:
-    """``class`` -> ``class_``; ``GroupIds`` -> ``GroupIds``."""
-    if keyword.iskeyword(name) or name in RESERVED or name.startswith("__"):
+    """``class`` -> ``class_``; ``GroupIds`` -> ``GroupIds``; ``__tagVARIANT`` ->
+    ``m__tagVARIANT`` (Python would mangle a name that starts with two underscores wherever
+    it appears in a class body, as a type in a field's annotation does; enum members get
+    the same ``m``)."""
+    if name.startswith("__"):
+        return "m" + name
+    if keyword.iskeyword(name) or name in RESERVED:
         return name + "_"
     return name
 

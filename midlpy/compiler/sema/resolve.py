@@ -91,6 +91,8 @@ class Resolver:
         self.names: dict[int, str] = self._choose_names()
         self.unsized_names: dict[int, str] = {}  # id(Array) -> display name
         self._const_env: dict[str, int | float | str] = {}
+        # the names correlations may refer to where they are read (fields, parameters)
+        self.local_names: frozenset[str] = frozenset()
         self._consts_evaluating: set[str] = set()
 
     # ------------------------------------------------------------------ constants
@@ -108,7 +110,7 @@ class Resolver:
             entry = self.scope.consts[name]
             self._consts_evaluating.add(name)
             try:
-                value = evaluate(entry.value, self.const_env())
+                value = evaluate(entry.value, self.const_env(), self.sizeof)
             except ConstError as e:
                 self.diags.error("not-constant", str(e), e.span)
                 value = 0
@@ -131,7 +133,7 @@ class Resolver:
             elif en.value is not None:
                 self._consts_evaluating.add(en.name)
                 try:
-                    v = evaluate(en.value, self.const_env())
+                    v = evaluate(en.value, self.const_env(), self.sizeof)
                     if isinstance(v, int):
                         value = v
                     else:
@@ -156,14 +158,16 @@ class Resolver:
         if ops:
             return None
         if isinstance(spec, ast.TypeName) and spec.name in self.scope.typedefs:
-            t = self.typedef_type(spec.name, None, spec.span)
-            if isinstance(t, Prim):
-                return t.size
-            if isinstance(t, EnumRef):
-                return 4  # a C enum
-            if isinstance(t, StructRef) and t.struct.fixed_size is not None:
-                return t.struct.fixed_size
-            return None
+            entry = self.lookup(spec.name, None, spec.span)
+            if entry is None or id(entry) in self.in_progress:
+                return None
+            t = self.entry_type(entry)
+            if isinstance(t, Handle) or t is None:
+                return None
+            found = _c_layout(t)
+            return found[0] if found is not None else None
+        if isinstance(spec, ast.TypeName) and PREDEFINED.get(spec.name):
+            return model.PRIMITIVES[PREDEFINED[spec.name]][0]  # type: ignore[index]
         if isinstance(spec, ast.BaseType):
             p = _base_prim(spec)
             return p.size if p is not None else None
@@ -181,6 +185,11 @@ class Resolver:
         if isinstance(e, ast.SizeofType):
             n = self.sizeof(e.type, e.ops)
             return e if n is None else ast.Num(n, str(n), e.span)
+        if isinstance(e, ast.Name) and e.id not in self.local_names:
+            # a constant or enumerator (dhcpm's ELEMENT_MASK(E) expands to a test against
+            # DhcpIpRangesBootpOnly): MIDL reads the value; fields and parameters win
+            v = self.const_value(e.id)
+            return ast.Num(v, str(v), e.span) if isinstance(v, int) else e
         if isinstance(e, ast.Unary):
             return dataclasses.replace(e, operand=self._fold_expr(e.operand))
         if isinstance(e, ast.Binary):
@@ -233,6 +242,12 @@ class Resolver:
             kind = {"StructType": "struct", "UnionType": "union", "EnumType": "enum"}[
                 type(spec).__name__]
             entry = self.scope.tags.get((kind, spec.tag or ""))
+            if entry is None and kind == "struct":
+                # an encapsulated union is a struct in C (MIDL's header declares
+                # `struct tag { switch; union {...} }`): rrasm's `struct _MPR_SERVER_EX_IDL *`
+                entry = self.scope.tags.get(("union", spec.tag or ""))
+                if entry is not None and getattr(entry.node, "switch", None) is None:
+                    entry = None
             return entry.node if entry else None
         return None
 
@@ -311,7 +326,19 @@ class Resolver:
         if id(entry) in self.in_progress:
             # A struct reaching itself through a pointer (TYPEDESC -> ARRAYDESC -> TYPEDESC)
             # meets its own typedef again while its body is being read: that body exists.
-            body = None if entry.declarator.ops else self._body_of(entry.type)
+            # (`typedef tag_x X;` before tag_x is defined: follow the alias to that body)
+            alias, seen = entry, {name}
+            while not alias.declarator.ops:
+                spec = alias.type
+                while isinstance(spec, ast.Qualified):
+                    spec = spec.type
+                nxt = (self.lookup(spec.name, alias.origin.file)
+                       if isinstance(spec, ast.TypeName) and spec.name not in seen else None)
+                if nxt is None:
+                    break
+                seen.add(spec.name)
+                alias = nxt
+            body = None if alias.declarator.ops else self._body_of(alias.type)
             d = self.defs.get(id(body)) if body is not None else None
             if isinstance(d, model.StructDef):
                 return StructRef(d)
@@ -379,10 +406,17 @@ class Resolver:
         from midlpy.compiler.sema.naming import pyname
 
         out: list[model.FieldDef] = []
+        fields = list(fields)
+        outer = self.local_names
         for index, f in enumerate(fields, start):
             fname = f.declarator.name or f"_unnamed{index}"
-            t = self.resolve(f.type, f.declarator.ops, f.attrs, origin, context="field",
-                             name=f"{owner}_{fname}", span=f.span)
+            self.local_names = frozenset(x.declarator.name for x in fields
+                                         if x.declarator.name)
+            try:
+                t = self.resolve(f.type, f.declarator.ops, f.attrs, origin, context="field",
+                                 name=f"{owner}_{fname}", span=f.span)
+            finally:
+                self.local_names = outer
             if t is None:
                 continue  # the reason was reported where the type was resolved
             if isinstance(t, Handle):
@@ -502,6 +536,12 @@ class Resolver:
             td = self.lookup(base.name, where, base.span)
             assert td is not None
             tattrs = td.attrs + self.acf_typedefs.get(td.name, ())
+            if (not td.declarator.ops and not _ends_unfolding(tattrs)
+                    and self._names_pointer(td.type, td.origin.file)):
+                # an alias (`typedef [handle] LPSTR SVCCTL_HANDLEA`): look through it
+                base = td.type
+                where = td.origin.file
+                continue
             if not td.declarator.ops or _ends_unfolding(tattrs):
                 break
             levels.extend(Level(op, tattrs, True) for op in reversed(td.declarator.ops)
@@ -605,12 +645,13 @@ class Resolver:
         if rng is not None:
             bounds = self._range(rng)
             if bounds is not None:
+                sized: WireType | None = t
+                while isinstance(sized, Pointer):  # range(0, N) on T **pp sizes the array
+                    sized = sized.target
                 if isinstance(t, (Prim, EnumRef)):
                     t = dataclasses.replace(t, range=bounds)  # the base may be shared
-                elif isinstance(t, Pointer) and isinstance(t.target, Array):
-                    t.target.range = bounds
-                elif isinstance(t, Array):
-                    t.range = bounds
+                elif isinstance(sized, Array):
+                    sized.range = bounds  # the element count (a [string]'s length included)
                 else:
                     self.diags.error("bad-range", "[range] applies only to integer types",
                                      rng.span)
@@ -626,7 +667,7 @@ class Resolver:
                                  "[switch_is] applies only to a union", sw.span)
             elif sw.args and sw.args[0] is not None and not isinstance(sw.args[0], (ast.UuidLit, ast.TypeArg, ast.DeclArg)):
                 # a fresh reference so each use keeps its own switch_is
-                fresh = UnionRef(target.union, Corr(sw.args[0], sw.span))  # type: ignore[arg-type]
+                fresh = UnionRef(target.union, Corr(self._fold_expr(sw.args[0]), sw.span))
                 if holder is not None:
                     holder.target = fresh
                 else:
@@ -635,6 +676,22 @@ class Resolver:
         if v1 is not None and not (isinstance(t, EnumRef) or _is_enum_spec(base)):
             self.diags.error("v1-enum-not-enum", "[v1_enum] applies only to an enum", v1.span)
         return t
+
+    def _names_pointer(self, spec: ast.TypeSpec, file: str) -> bool:
+        """Whether ``spec`` names (through aliases) a pointer or array typedef."""
+        seen: set[str] = set()
+        while True:
+            while isinstance(spec, ast.Qualified):
+                spec = spec.type
+            if not isinstance(spec, ast.TypeName) or spec.name in seen:
+                return False
+            seen.add(spec.name)
+            td = self.lookup(spec.name, file)
+            if td is None or _ends_unfolding(td.attrs + self.acf_typedefs.get(td.name, ())):
+                return False
+            if td.declarator.ops:
+                return True
+            spec, file = td.type, td.origin.file
 
     def _pointer_kind(self, lv: Level, i: int, ptr_attr: ast.Attribute | None, context: str,
                       origin: Origin, levels: list[Level]) -> str:
@@ -749,9 +806,10 @@ class Resolver:
                 return UnionRef(d)
             return EnumRef(d)
         if isinstance(base, ast.PipeType):
-            self.diags.error("pipe-unsupported",
-                             "pipes cannot be used in pickled types or procedures", base.span)
-            return None
+            # a pipe streams with an RPC call: an RPC parameter may be one (sema.checks);
+            # nothing pickled can hold one
+            return model.Opaque("pipe", "a pipe, which travels only as part of an RPC call",
+                                pipe=True)
         self.diags.error("unknown-type", "unsupported type", span)
         return None
 
@@ -832,6 +890,29 @@ def _is_enum_spec(spec: ast.TypeSpec) -> bool:
     while isinstance(spec, ast.Qualified):
         spec = spec.type
     return isinstance(spec, ast.EnumType)
+
+
+def _c_layout(t: WireType) -> tuple[int, int] | None:
+    """C's (sizeof, alignment) of a type made of integers, enums, fixed arrays and structs
+    of them (sizeof(GUID) in ms-even6's constants); None for what depends on the platform
+    (pointers) or is not fixed."""
+    if isinstance(t, Prim):
+        return t.size, t.size
+    if isinstance(t, EnumRef):
+        return 4, 4  # a C enum
+    if isinstance(t, Array) and t.fixed is not None and not (t.size or t.max or t.string):
+        inner = _c_layout(t.element)
+        return (inner[0] * t.fixed, inner[1]) if inner is not None else None
+    if isinstance(t, StructRef):
+        size, align = 0, 1
+        for f in t.struct.fields:
+            found = _c_layout(f.type)
+            if found is None:
+                return None
+            size = -(-size // found[1]) * found[1] + found[0]
+            align = max(align, found[1])
+        return -(-size // align) * align, align
+    return None
 
 
 def _is_char(t: WireType) -> bool:
