@@ -212,8 +212,8 @@ class Preprocessor:
         self.include_dirs = list(include_dirs)
         self.reader = reader
         self.macros: dict[str, Macro] = {}
-        for name, value in PREDEFINED_MACROS.items():
-            self._define_cmdline(name, value)
+        for name, text in PREDEFINED_MACROS.items():
+            self._define_cmdline(name, text)
         for name, value in (defines or {}).items():
             self._define_cmdline(name, "1" if value is None else value)
         for name in undefines:

@@ -229,6 +229,14 @@ def check_string_size(units: int, size: Any) -> None:
                           f"string of {units} units with its NUL exceeds its size_is {size!r}")
 
 
+def check_variance(first: Any, length: Any, size: Any) -> None:
+    """A varying array's transmitted part must lie inside its max count (the decoder
+    rejects offset + actual > max, so writing it would make unreadable bytes)."""
+    if first + length > size:
+        raise EncodeError(RPC_S_INVALID_BOUND, f"first_is {first} + length_is {length} "
+                          f"exceeds the array's size {size}")
+
+
 def check_enum16(v: Any) -> None:
     if not isinstance(v, int) or not 0 <= v <= 32767:
         raise EncodeError(RPC_X_ENUM_VALUE_OUT_OF_RANGE,

@@ -381,3 +381,52 @@ interface T {{ typedef struct {{ BASE b; MIDDLE m; }} TOP; typedef long LIMIT_T;
 """, files=files)
     assert m.TOP(b=m.BASE(a=1)).b.a == 1  # BASE through middle.idl: transitively
     assert m.MIDDLE is not None and m.LIMIT == 3
+
+
+def test_a_conformant_struct_that_links_to_itself(tmp_path: Path) -> None:
+    # ms-eerr's ExtendedErrorInfo: Next points to the same conformant struct, whose
+    # conformance must precede each referent (it was neither written nor read)
+    m = build(tmp_path, f"""
+[uuid({UUID}), version(1.0), pointer_default(unique)]
+interface L
+{{
+    typedef struct _L {{ struct _L *next; long n; [size_is(n)] long a[]; }} L;
+    typedef [unique] L *PL;
+}}
+""", "[explicit_handle] interface L { typedef [encode, decode] PL; }")
+    value = m.L(next=m.L(next=None, n=0, a=[]), n=1, a=[5])
+    data = pickle("""
+        00 00 02 00  01 00 00 00          # the pointer; L's conformance (n = 1)
+        04 00 02 00  01 00 00 00  05 00 00 00   # next's referent id, n, a[0]
+        00 00 00 00                      # next's referent: its conformance (0)
+        00 00 00 00  00 00 00 00          # next = NULL, n = 0
+    """)
+    assert encode(m, "PL", value) == data
+    assert decode(m, "PL", data) == value
+
+
+def test_a_varying_part_beyond_its_size_is_refused(tmp_path: Path) -> None:
+    # lsad's STRING: [size_is(MaximumLength), length_is(Length)]; Length > MaximumLength
+    # would write bytes that no decoder accepts
+    from midlpy.runtime import RpcError
+
+    m = build(tmp_path, f"""
+[uuid({UUID}), version(1.0), pointer_default(unique)]
+interface V
+{{
+    typedef struct {{ unsigned short Length; unsigned short MaximumLength;
+                      [size_is(MaximumLength), length_is(Length)] char *Buffer; }} S;
+}}
+""", "[explicit_handle] interface V { typedef [encode, decode] S; }")
+    data = pickle("""
+        02 00  03 00  00 00 02 00         # Length 2, MaximumLength 3, the pointer
+        03 00 00 00  00 00 00 00  02 00 00 00  61 62   # max 3, offset 0, actual 2, "ab"
+        00 00                             # padding to 8
+    """)
+    assert encode(m, "S", m.S(Length=2, MaximumLength=3, Buffer=b"ab")) == data
+    try:
+        encode(m, "S", m.S(Length=2, MaximumLength=1, Buffer=b"ab"))
+    except RpcError as e:
+        assert e.status == 1734
+    else:
+        raise AssertionError("an unreadable varying array was written")

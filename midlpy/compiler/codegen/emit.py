@@ -444,7 +444,10 @@ class ModuleEmitter:
 
     def _chain_index(self, s: model.StructDef, items: list[Deferred]) -> int | None:
         """The deferred item that is a linked list's link (a unique pointer straight to
-        the same struct), followed by a loop instead of recursion."""
+        the same struct), followed by a loop instead of recursion. A conformant struct's
+        conformance comes before it, which the general path writes and reads."""
+        if s.conformant:
+            return None
         links = [i for i, it in enumerate(items)
                  if isinstance(it.type, Pointer) and it.type.kind == UNIQUE
                  and isinstance(it.type.target, StructRef) and it.type.target.struct is s
@@ -996,6 +999,8 @@ class ModuleEmitter:
         if a.varying:
             n = length or f"len({acc})"
             self._check_count(c, acc, _is_wide(a.element), n, "length_is")
+            if bound:
+                c(f"_support.check_variance({first}, {n}, {bound})")
             c(f"w.variance({first}, {n})")
             return self._enc_elements(c, a.element, acc)
         if a.conformant and size is not None:
@@ -1274,6 +1279,7 @@ class ModuleEmitter:
         if a.varying:
             ln = length if length is not None else n
             self._check_count(c, x, wide, ln, "length_is")
+            c(f"_support.check_variance({first}, {ln}, {size if a.conformant else a.fixed})")
             c(f"w.variance({first}, {ln})")
         elif a.conformant:
             self._check_count(c, x, wide, size or n, "size_is")

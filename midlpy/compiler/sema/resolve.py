@@ -332,8 +332,9 @@ class Resolver:
                 spec = alias.type
                 while isinstance(spec, ast.Qualified):
                     spec = spec.type
-                nxt = (self.lookup(spec.name, alias.origin.file)
-                       if isinstance(spec, ast.TypeName) and spec.name not in seen else None)
+                if not isinstance(spec, ast.TypeName) or spec.name in seen:
+                    break
+                nxt = self.lookup(spec.name, alias.origin.file)
                 if nxt is None:
                     break
                 seen.add(spec.name)
