@@ -29,14 +29,7 @@ from tests.msspec.randomvalues import Generator, Unsupported
 ATTEMPTS = 8  # seeds tried per type before it counts as not generated
 # Known wire bugs another part of issue 14 owns: "file:type" -> the bug. The test expects
 # these to fail (strict), so the mark comes off when the bug is fixed.
-KNOWN: dict[str, str] = {
-    # the FW_RULE2 family (linked lists holding strings, unions and nested pointer
-    # structs): the decoder meets a [string] with actual count 0 where the encoder wrote
-    # another referent; not yet diagnosed
-    **{f"ms-fasp.idl:{t}": "FW_RULE2 linked lists decode out of step (undiagnosed)"
-       for t in ("FW_RULE2_10", "FW_RULE2_20", "FW_RULE2_24", "FW_RULE2_25", "FW_RULE2_26",
-                 "FW_RULE2_27", "FW_CS_RULE2_10")},
-}
+KNOWN: dict[str, str] = {}
 # Types the generator cannot build a value for, and why (its limits, not midlpy's).
 GENERATOR_LIMITS: dict[str, str] = {
     **{f"ms-mqmp.idl:{t}": "size_is names a field of an enclosing struct"

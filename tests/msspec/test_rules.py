@@ -430,3 +430,27 @@ interface V
         assert e.status == 1734
     else:
         raise AssertionError("an unreadable varying array was written")
+
+
+
+def test_an_empty_conformant_array_of_8_byte_structs_is_aligned(tmp_path: Path) -> None:
+    # fasp's pMetaData ([size_is(...)] of structs holding a hyper) may be a non-NULL
+    # pointer to no elements: the encoder pads to 8 after the conformance, as before
+    # elements (Wine's NdrConformantArrayMarshall aligns whatever the count); the
+    # decoder skipped that padding when there were no elements to read
+    m = build(tmp_path, f"""
+[uuid({UUID}), version(1.0), pointer_default(unique)]
+interface A
+{{
+    typedef struct {{ hyper id; [range(0, 100)] long k; }} E;
+    typedef struct {{ long n; [size_is(n)] E *p; long tail; [string] char *s; }} S;
+}}
+""", "[explicit_handle] interface A { typedef [encode, decode] S; }")
+    value = m.S(n=0, p=[], tail=7, s="a")
+    data = pickle("""
+        00 00 00 00  00 00 02 00  07 00 00 00  04 00 02 00   # n, p, tail, s
+        00 00 00 00  00 00 00 00   # p's conformance (0), padding to 8, no elements
+        02 00 00 00  00 00 00 00  02 00 00 00  61 00 00 00   # s: "a" NUL, padding
+    """)
+    assert encode(m, "S", value) == data
+    assert decode(m, "S", data) == value

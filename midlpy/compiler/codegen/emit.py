@@ -350,6 +350,8 @@ class ModuleEmitter:
             fmt, _ = fmt_of(spec.entries)
             fx = self.fixed(fmt, spec.align)
             names = [c.tmp("a") for _ in spec.leaves]
+            if layout.align(el) > 4:  # before the elements, even none (as rows does)
+                c(f"r.align({layout.align(el)})")
             c(f"{_decl(var)} = []")
             i = c.tmp("i")
             c("try:")
@@ -365,6 +367,8 @@ class ModuleEmitter:
             return
         i = c.tmp("i")
         item = c.tmp("e")
+        if layout.align(el) > 4:
+            c(f"r.align({layout.align(el)})")
         c(f"{_decl(var)} = []")
         c("try:")
         c(f"    for {i} in range({n}):")
@@ -1061,6 +1065,8 @@ class ModuleEmitter:
             return s
         s = c.tmp("s")
         i, e = c.tmp("i"), c.tmp("e")
+        if layout.align(el) > 4:  # (a count before the elements leaves them 4-aligned)
+            c(f"w.align({layout.align(el)})")  # even for no elements, as the decoder reads
         c(f"{s}: list[Any] = []")
         c("try:")
         c(f"    for {i}, {e} in enumerate({acc}):")

@@ -2073,6 +2073,7 @@ def _dec_DRS_MSG_GETCHGREPLY_V6_deferred(r: _ndr.NdrReader, v: DRS_MSG_GETCHGREP
             if mc17 != v.cNumValues:
                 raise r.error(1734, f'array max count {mc17} disagrees with its size {v.cNumValues}')
             r.check_count(mc17, 72)
+            r.align(8)
             v.rgValues = []
             try:
                 for i31 in range(mc17):
