@@ -41,6 +41,12 @@ def decode(m: ModuleType, t: str, data: bytes) -> object:
     return getattr(m, t + "_Decode")(MesDecodeBufferHandleCreate(data))
 
 
+def round_trips(m: ModuleType, t: str, value: object, data: bytes) -> None:
+    """``value`` encodes to exactly ``data`` and ``data`` decodes to ``value``."""
+    assert encode(m, t, value) == data
+    assert decode(m, t, data) == value
+
+
 def pickle(body: str) -> bytes:
     data = hx(body)
     assert len(data) % 8 == 0
@@ -59,8 +65,7 @@ interface R {{ typedef struct {{ [string] wchar_t *s; wchar_t c; }} S; }}
         61 00 62 00  00 00 00 00  00 00 00 00   # "ab" NUL, padding to 8
     """)
     value = m.S(s="ab", c=0x41)
-    assert encode(m, "S", value) == data
-    assert decode(m, "S", data) == value
+    round_trips(m, "S", value, data)
 
 
 def test_wchar_t_typedef_to_another_representation_is_not_a_character(tmp_path: Path) -> None:
@@ -144,8 +149,7 @@ interface R
         00 00 00 00        # padding to 8
     """)
     value = m.S(Kind=1, u=m.S_u(switch=0, lo=7), Reserved=4, meta=[9])
-    assert encode(m, "S", value) == data
-    assert decode(m, "S", data) == value
+    round_trips(m, "S", value, data)
 
 
 def test_sizeof_in_constants_and_array_bounds(tmp_path: Path) -> None:
@@ -256,8 +260,7 @@ interface F
         01 00 00 00                      # items: conformance 1
         02 00 00 00  00 00 00 00  00 00 00 00   # items[0]: value 2, n 0, NULL items
     """)
-    assert encode(m, "PNODE", value) == data
-    assert decode(m, "PNODE", data) == value
+    round_trips(m, "PNODE", value, data)
 
 
 def test_struct_tag_of_an_encapsulated_union(tmp_path: Path) -> None:
@@ -401,8 +404,7 @@ interface L
         00 00 00 00                      # next's referent: its conformance (0)
         00 00 00 00  00 00 00 00          # next = NULL, n = 0
     """)
-    assert encode(m, "PL", value) == data
-    assert decode(m, "PL", data) == value
+    round_trips(m, "PL", value, data)
 
 
 def test_a_varying_part_beyond_its_size_is_refused(tmp_path: Path) -> None:
@@ -452,5 +454,4 @@ interface A
         00 00 00 00  00 00 00 00   # p's conformance (0), padding to 8, no elements
         02 00 00 00  00 00 00 00  02 00 00 00  61 00 00 00   # s: "a" NUL, padding
     """)
-    assert encode(m, "S", value) == data
-    assert decode(m, "S", data) == value
+    round_trips(m, "S", value, data)
