@@ -239,7 +239,9 @@ def _array_sources(s: model.StructDef) -> set[str]:
 
 def _evaluate(e: ast.Expr, env: dict[str, Any]) -> int:
     code = render(e, lambda n: f"env[{n!r}]")
-    return int(eval(code, {"__builtins__": {}}, {"env": env}))  # our own rendering only
+    # our own rendering only; C arithmetic helpers come from the runtime, as in generated code
+    from midlpy.runtime import support as _support
+    return int(eval(code, {"__builtins__": {}}, {"env": env, "_support": _support}))
 
 
 def _sized_counts(t: Any, env: dict[str, Any]) -> int | None:
