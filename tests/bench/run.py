@@ -3,7 +3,7 @@
 Usage: python tests/bench/run.py [--quick] [--only NAME ...]
   --quick   shorter samples and fewer rounds (a smoke run; figures are noisier)
   --only    run only the named parts: logon_info bulk_arrays drs procedure handles
-            compiler imports rpc rpc_auth
+            compiler imports rpc rpc_auth widl
 
 Timings are medians of interleaved rounds (see harness.py); nothing is asserted.
 Profiles of the generated codecs: tests/bench/profile_codecs.py.
@@ -24,9 +24,11 @@ import bench_codecs  # noqa: E402
 import bench_compiler  # noqa: E402
 import bench_rpc  # noqa: E402
 import bench_rpcauth  # noqa: E402
+import bench_widl  # noqa: E402
 import harness  # noqa: E402
 
-PARTS = bench_codecs.ALL + bench_compiler.ALL + bench_rpc.ALL + bench_rpcauth.ALL
+PARTS = (bench_codecs.ALL + bench_compiler.ALL + bench_rpc.ALL + bench_rpcauth.ALL
+         + bench_widl.ALL)
 
 
 def main(argv: list[str]) -> int:
