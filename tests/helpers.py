@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import types
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from midlpy.compiler.api import load_module
+from midlpy.runtime import MesDecodeBufferHandleCreate, MesEncodeDynBufferHandleCreate
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -45,3 +46,15 @@ def check_pinned(folder: Path, case: str) -> None:
     expected = (folder / f"{case}.expected").read_text(encoding="utf-8").rstrip("\n")
     assert result.diagnostics.render(result.sources) == expected
     assert not result.ok
+
+
+def encode(m: types.ModuleType, t: str, value: Any) -> bytes:
+    """Pickle ``value`` with module ``m``'s ``T_Encode`` on a dynamic handle."""
+    h = MesEncodeDynBufferHandleCreate()
+    getattr(m, t + "_Encode")(h, value)
+    return bytes(h.buffer)
+
+
+def decode(m: types.ModuleType, t: str, data: bytes) -> Any:
+    """Unpickle ``data`` with module ``m``'s ``T_Decode``."""
+    return getattr(m, t + "_Decode")(MesDecodeBufferHandleCreate(data))

@@ -19,6 +19,7 @@ from midlpy.runtime import (
     RpcError,
 )
 from tests.constructs.cases import BE_CASES, CASES, COMMON, Case, hx, union
+from tests.helpers import decode, encode
 
 RPC_S_INVALID_TAG = 1733
 RPC_S_INVALID_BOUND = 1734
@@ -27,15 +28,6 @@ RPC_X_ENUM_VALUE_OUT_OF_RANGE = 1781
 
 HDR = 16  # common + private header: NDR offset @N is byte HDR + N of a constructed pickle
 
-
-def encode(m: ModuleType, t: str, value: Any) -> bytes:
-    h = MesEncodeDynBufferHandleCreate()
-    getattr(m, t + "_Encode")(h, value)
-    return bytes(h.buffer)
-
-
-def decode(m: ModuleType, t: str, data: bytes) -> Any:
-    return getattr(m, t + "_Decode")(MesDecodeBufferHandleCreate(data))
 
 
 def align_size(m: ModuleType, t: str, value: Any) -> int:

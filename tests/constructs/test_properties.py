@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from midlpy.runtime import DecodeError, MesDecodeBufferHandleCreate, MesEncodeDynBufferHandleCreate
+from midlpy.runtime import DecodeError, MesEncodeDynBufferHandleCreate
 from tests.constructs.strategies import HOOK_STRATEGIES, STRATEGIES
+from tests.helpers import decode, encode
 
 HERE = Path(__file__).resolve().parent
 COMMON = bytes.fromhex("01 10 08 00 cc cc cc cc")
@@ -29,15 +30,6 @@ def pickled_types(acf: str) -> list[str]:
     text = (HERE / acf).read_text()
     return re.findall(r"typedef \[encode, decode\] (\w+);", text)
 
-
-def encode(m: ModuleType, t: str, value: object) -> bytes:
-    h = MesEncodeDynBufferHandleCreate()
-    getattr(m, t + "_Encode")(h, value)
-    return bytes(h.buffer)
-
-
-def decode(m: ModuleType, t: str, data: bytes) -> object:
-    return getattr(m, t + "_Decode")(MesDecodeBufferHandleCreate(data))
 
 
 def test_every_pickled_type_has_a_strategy() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 from types import ModuleType
 
 from midlpy.compiler.api import compile_file, load_module
-from midlpy.runtime import MesDecodeBufferHandleCreate, MesEncodeDynBufferHandleCreate
 from tests.constructs.cases import COMMON, hx
+from tests.helpers import decode, encode
 
 UUID = "6b29fc40-ca47-1067-b31d-00dd010662db"
 
@@ -30,15 +30,6 @@ def errors(tmp_path: Path, body: str, **kw: object) -> str:
     assert not result.ok
     return result.diagnostics.render(result.sources)
 
-
-def encode(m: ModuleType, t: str, value: object) -> bytes:
-    h = MesEncodeDynBufferHandleCreate()
-    getattr(m, t + "_Encode")(h, value)
-    return bytes(h.buffer)
-
-
-def decode(m: ModuleType, t: str, data: bytes) -> object:
-    return getattr(m, t + "_Decode")(MesDecodeBufferHandleCreate(data))
 
 
 def round_trips(m: ModuleType, t: str, value: object, data: bytes) -> None:
